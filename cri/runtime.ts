@@ -62,6 +62,8 @@ export interface SandboxConfig {
     sysctls?: Record<string, string>;
     /** Pod-level overhead/resources hint, optional for runtimes that use it. */
     resources?: LinuxResources;
+    /** Must be true when any container of the pod is privileged (containerd rejects it otherwise). */
+    privileged?: boolean;
   };
   runtimeHandler?: string;
 }
