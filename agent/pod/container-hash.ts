@@ -1,0 +1,35 @@
+// The hash recorded on each container at creation; a running container whose spec hash differs from
+// the desired spec's is restarted. Only fields that define the running process take part.
+import type { Container } from "../api/pod.ts";
+import { hashObject } from "./hash.ts";
+
+export function containerHash(c: Container): string {
+  const {
+    name,
+    image,
+    command,
+    args,
+    workingDir,
+    ports,
+    env,
+    envFrom,
+    volumeMounts,
+    securityContext,
+    stdin,
+    tty,
+  } = c;
+  return hashObject({
+    name,
+    image,
+    command,
+    args,
+    workingDir,
+    ports,
+    env,
+    envFrom,
+    volumeMounts,
+    securityContext,
+    stdin,
+    tty,
+  });
+}
