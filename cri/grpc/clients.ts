@@ -61,6 +61,10 @@ const channelOptions: grpc.ChannelOptions = {
   // ExecSync returns the whole output in one message.
   "grpc.max_receive_message_length": 16 * 1024 * 1024,
   "grpc.max_send_message_length": 16 * 1024 * 1024,
+  // A local socket: after a runtime restart, reconnect within a second or so instead of backing
+  // off towards grpc's default 2 minutes (calls fail fast with UNAVAILABLE meanwhile).
+  "grpc.initial_reconnect_backoff_ms": 250,
+  "grpc.max_reconnect_backoff_ms": 1000,
 };
 
 export async function loadCriClients(
