@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Prepares a Debian 12 machine (as root) for nodelet's tests and demo. Idempotent and fast when
+# everything is already there: each step checks its result first and skips.
+#   1. Debian packages (apt-get update only when something is missing)
+#   2. npm dependencies (npm ci when node_modules does not match package-lock.json)
+#   3. the CRI API proto from the Go module k8s.io/cri-api -> $NODELET_CACHE/cri-api.path
+#   4. the test images (pause, busybox) as OCI tarballs in $NODELET_CACHE/images/
+# Environment: NODELET_CACHE (default /var/cache/nodelet), NODELET_CRI_API_VERSION.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+cache="${NODELET_CACHE:-/var/cache/nodelet}"
+cri_api_version="${NODELET_CRI_API_VERSION:-v0.34.2}"
+export NODELET_CACHE="$cache"
+
+t0=$(date +%s%N)
+step() { printf '[setup %5.1fs] %s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))e-3" "$*"; }
+die() {
+  echo "setup: $*" >&2
+  exit 1
+}
+
+[[ $(id -u) -eq 0 ]] || die "must run as root (containerd, netns, cgroups)"
+command -v apt-get >/dev/null || die "needs a Debian-like system with apt-get"
+
+# --- 1. packages -------------------------------------------------------------------------------
+packages=(
+  containerd runc containernetworking-plugins
+  iptables nftables conntrack ipset ipvsadm iproute2 util-linux procps
+  busybox-static gcc libc6-dev binutils
+  tar gzip git ca-certificates
+  etcd-server
+)
+command -v go >/dev/null || packages+=(golang-go)
+command -v npm >/dev/null || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  step "installing packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  step "packages: all installed"
+fi
+
+# --- 2. npm dependencies -----------------------------------------------------------------------
+cd "$repo"
+# npm keeps node_modules/.package-lock.json in step with what it installed; when it is newer than
+# package.json and package-lock.json, node_modules matches them.
+hidden_lock=node_modules/.package-lock.json
+if [[ -x node_modules/.bin/node && -f "$hidden_lock" && "$hidden_lock" -nt package.json &&
+  (! -f package-lock.json || "$hidden_lock" -nt package-lock.json) ]]; then
+  step "npm: node_modules up to date"
+elif [[ -f package-lock.json ]]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  step "npm install (no package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+[[ -x node_modules/.bin/node ]] || die "node_modules/.bin/node missing after npm install (devDependency 'node')"
+
+# --- 3. CRI API proto --------------------------------------------------------------------------
+mkdir -p "$cache"
+pointer="$cache/cri-api.path"
+if [[ -f "$pointer" && -f "$(cat "$pointer")" && "$(cat "$pointer")" == *"/k8s.io/cri-api@$cri_api_version/"* ]]; then
+  step "CRI proto: $(cat "$pointer")"
+else
+  step "CRI proto: go mod download k8s.io/cri-api@$cri_api_version"
+  json="$(cd "$cache" && env GOPATH="$cache/go" GOMODCACHE="$cache/go/pkg/mod" GOFLAGS=-modcacherw \
+    GO111MODULE=on GOTOOLCHAIN=local go mod download -json "k8s.io/cri-api@$cri_api_version")"
+  moddir="$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  proto="$moddir/pkg/apis/runtime/v1/api.proto"
+  [[ -f "$proto" ]] || die "api.proto not found in k8s.io/cri-api@$cri_api_version (go said: $json)"
+  echo "$proto" >"$pointer.tmp" && mv "$pointer.tmp" "$pointer"
+  step "CRI proto: $proto"
+fi
+
+# --- 4. images ---------------------------------------------------------------------------------
+step "images"
+bash "$repo/test/images/build-images.sh"
+
+step "done (cache: $cache)"
