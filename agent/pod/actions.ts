@@ -173,7 +173,7 @@ export function computePodActions(pod: Pod, observed: ObservedPod, ctx: ActionCo
   let keep = 0;
   for (const c of appContainers) {
     const current = latest.get(c.name);
-    if (!current || current.state !== "running") {
+    if (current?.state !== "running") {
       if (shouldRestart(policy, "app", current)) startOrBackoff(c, "app", current, ctx, actions, latest);
       continue;
     }

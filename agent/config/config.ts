@@ -1,0 +1,67 @@
+// nodelet's effective configuration: upstream kubelet defaults, overridden by a KubeletConfiguration
+// file, overridden by command-line flags.
+import { hostname } from "node:os";
+
+export interface NodeletConfig {
+  nodeName: string;
+  /** The node's address reported as hostIP; empty = detect. */
+  nodeIP: string;
+  manifestsDir: string;
+  runtimeEndpoint: string;
+  rootDir: string;
+  podLogsDir: string;
+  containerLogsDir: string;
+  maxPods: number;
+  cgroupDriver: "cgroupfs" | "systemd";
+  cgroupRoot: string;
+  clusterDNS: string[];
+  clusterDomain: string;
+  resolvConf: string;
+  healthzPort: number;
+  healthzBindAddress: string;
+  fileCheckFrequencyMs: number;
+  syncFrequencyMs: number;
+  relistPeriodMs: number;
+  crashLoopBackOffInitialMs: number;
+  crashLoopBackOffMaxMs: number;
+  imagePullBackOffInitialMs: number;
+  imagePullBackOffMaxMs: number;
+  failSwapOn: boolean;
+  containerLogMaxSizeBytes: number;
+  containerLogMaxFiles: number;
+}
+
+export function defaultConfig(): NodeletConfig {
+  return {
+    nodeName: hostname().toLowerCase(),
+    nodeIP: "",
+    manifestsDir: "/etc/kubernetes/manifests",
+    runtimeEndpoint: "unix:///run/containerd/containerd.sock",
+    rootDir: "/var/lib/nodelet",
+    podLogsDir: "/var/log/pods",
+    containerLogsDir: "/var/log/containers",
+    maxPods: 110,
+    cgroupDriver: "cgroupfs",
+    cgroupRoot: "/",
+    clusterDNS: [],
+    clusterDomain: "cluster.local",
+    resolvConf: "/etc/resolv.conf",
+    healthzPort: 10248,
+    healthzBindAddress: "127.0.0.1",
+    fileCheckFrequencyMs: 20_000,
+    syncFrequencyMs: 60_000,
+    relistPeriodMs: 1_000,
+    crashLoopBackOffInitialMs: 10_000,
+    crashLoopBackOffMaxMs: 300_000,
+    imagePullBackOffInitialMs: 10_000,
+    imagePullBackOffMaxMs: 300_000,
+    failSwapOn: true,
+    containerLogMaxSizeBytes: 10 * 1024 * 1024,
+    containerLogMaxFiles: 5,
+  };
+}
+
+/** The unix socket `nodelet get` and `nodelet logs` use to reach a running daemon. */
+export function controlSocketPath(rootDir: string): string {
+  return `${rootDir}/nodelet.sock`;
+}

@@ -1,0 +1,122 @@
+// Reading the kubelet's own KubeletConfiguration (kubelet.config.k8s.io/v1beta1) for the fields that
+// apply to nodelet. Pure: text in, partial config and precise problems out.
+import { parse } from "yaml";
+import { parseQuantity } from "../resources/quantity.ts";
+import type { NodeletConfig } from "./config.ts";
+import { parseDuration } from "./duration.ts";
+
+export interface ConfigProblem {
+  field: string;
+  reason: string;
+}
+
+export interface ParsedKubeletConfiguration {
+  config: Partial<NodeletConfig>;
+  errors: ConfigProblem[];
+  /** Fields the kubelet knows that nodelet ignores (reported, not fatal). */
+  ignored: string[];
+}
+
+type Reader = (value: unknown, out: Partial<NodeletConfig>) => void;
+
+const str =
+  (key: keyof NodeletConfig): Reader =>
+  (v, out) => {
+    if (typeof v !== "string") throw new Error("must be a string");
+    (out as Record<string, unknown>)[key] = v;
+  };
+const int =
+  (key: keyof NodeletConfig, min: number, max: number): Reader =>
+  (v, out) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      throw new Error(`must be an integer between ${min} and ${max}`);
+    }
+    (out as Record<string, unknown>)[key] = v;
+  };
+const bool =
+  (key: keyof NodeletConfig): Reader =>
+  (v, out) => {
+    if (typeof v !== "boolean") throw new Error("must be true or false");
+    (out as Record<string, unknown>)[key] = v;
+  };
+const duration =
+  (key: keyof NodeletConfig): Reader =>
+  (v, out) => {
+    if (typeof v !== "string") throw new Error('must be a duration string such as "20s"');
+    (out as Record<string, unknown>)[key] = parseDuration(v);
+  };
+
+const READERS: Record<string, Reader> = {
+  staticPodPath: str("manifestsDir"),
+  containerRuntimeEndpoint: str("runtimeEndpoint"),
+  rootDir: str("rootDir"),
+  podLogsDir: str("podLogsDir"),
+  maxPods: int("maxPods", 1, 100000),
+  cgroupDriver: (v, out) => {
+    if (v !== "cgroupfs" && v !== "systemd") throw new Error('must be "cgroupfs" or "systemd"');
+    out.cgroupDriver = v;
+  },
+  cgroupRoot: str("cgroupRoot"),
+  clusterDNS: (v, out) => {
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "string"))
+      throw new Error("must be a list of IP addresses");
+    out.clusterDNS = v;
+  },
+  clusterDomain: str("clusterDomain"),
+  resolvConf: str("resolvConf"),
+  healthzPort: int("healthzPort", 0, 65535),
+  healthzBindAddress: str("healthzBindAddress"),
+  fileCheckFrequency: duration("fileCheckFrequencyMs"),
+  syncFrequency: duration("syncFrequencyMs"),
+  failSwapOn: bool("failSwapOn"),
+  containerLogMaxFiles: int("containerLogMaxFiles", 2, 1000),
+  containerLogMaxSize: (v, out) => {
+    if (typeof v !== "string") throw new Error('must be a quantity such as "10Mi"');
+    out.containerLogMaxSizeBytes = parseQuantity(v).value();
+  },
+  crashLoopBackOff: (v, out) => {
+    const max = (v as { maxContainerRestartPeriod?: unknown } | null)?.maxContainerRestartPeriod;
+    if (max === undefined) return;
+    if (typeof max !== "string") throw new Error("maxContainerRestartPeriod must be a duration string");
+    const ms = parseDuration(max);
+    if (ms < 1000 || ms > 300_000) throw new Error("maxContainerRestartPeriod must be between 1s and 300s");
+    out.crashLoopBackOffMaxMs = ms;
+  },
+};
+
+const METADATA = new Set(["apiVersion", "kind"]);
+
+export function parseKubeletConfiguration(text: string): ParsedKubeletConfiguration {
+  const config: Partial<NodeletConfig> = {};
+  const errors: ConfigProblem[] = [];
+  const ignored: string[] = [];
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    return { config, errors: [{ field: "", reason: `invalid YAML: ${(err as Error).message}` }], ignored };
+  }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+    return { config, errors: [{ field: "", reason: "must be a KubeletConfiguration object" }], ignored };
+  }
+  const obj = doc as Record<string, unknown>;
+  if (obj.kind !== "KubeletConfiguration")
+    errors.push({ field: "kind", reason: 'must be "KubeletConfiguration"' });
+  if (obj.apiVersion !== "kubelet.config.k8s.io/v1beta1") {
+    errors.push({ field: "apiVersion", reason: 'must be "kubelet.config.k8s.io/v1beta1"' });
+  }
+  for (const [key, value] of Object.entries(obj)) {
+    if (METADATA.has(key)) continue;
+    const read = READERS[key];
+    if (!read) {
+      ignored.push(key);
+      continue;
+    }
+    try {
+      read(value, config);
+    } catch (err) {
+      errors.push({ field: key, reason: (err as Error).message });
+    }
+  }
+  return { config, errors, ignored };
+}

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseDuration } from "../../../agent/config/duration.ts";
+import { parseKubeletConfiguration } from "../../../agent/config/kubelet-configuration.ts";
+
+describe("parseDuration", () => {
+  it("reads Go durations", () => {
+    assert.equal(parseDuration("20s"), 20_000);
+    assert.equal(parseDuration("1m30s"), 90_000);
+    assert.equal(parseDuration("300ms"), 300);
+    assert.equal(parseDuration("1h"), 3_600_000);
+    assert.equal(parseDuration("0"), 0);
+    assert.throws(() => parseDuration("20"), /invalid duration "20"/);
+    assert.throws(() => parseDuration("5x"), /invalid duration/);
+  });
+});
+
+describe("parseKubeletConfiguration", () => {
+  it("maps the fields that apply and lists the ones it ignores", () => {
+    const { config, errors, ignored } = parseKubeletConfiguration(`
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodPath: /etc/k8s/manifests
+containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
+podLogsDir: /var/log/pods2
+maxPods: 50
+cgroupDriver: systemd
+cgroupRoot: /custom
+clusterDNS: [10.96.0.10]
+clusterDomain: example.local
+healthzPort: 0
+fileCheckFrequency: 5s
+crashLoopBackOff:
+  maxContainerRestartPeriod: 60s
+containerLogMaxSize: 5Mi
+authentication: {anonymous: {enabled: false}}
+`);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(ignored, ["authentication"]);
+    assert.deepEqual(config, {
+      manifestsDir: "/etc/k8s/manifests",
+      runtimeEndpoint: "unix:///run/containerd/containerd.sock",
+      podLogsDir: "/var/log/pods2",
+      maxPods: 50,
+      cgroupDriver: "systemd",
+      cgroupRoot: "/custom",
+      clusterDNS: ["10.96.0.10"],
+      clusterDomain: "example.local",
+      healthzPort: 0,
+      fileCheckFrequencyMs: 5000,
+      crashLoopBackOffMaxMs: 60_000,
+      containerLogMaxSizeBytes: 5 * 1024 * 1024,
+    });
+  });
+
+  it("names the field and the reason of each bad value", () => {
+    const { errors } = parseKubeletConfiguration(`
+apiVersion: v1
+kind: KubeletConfiguration
+maxPods: -1
+cgroupDriver: cgroupv3
+fileCheckFrequency: soon
+`);
+    assert.deepEqual(
+      errors.map((e) => e.field),
+      ["apiVersion", "maxPods", "cgroupDriver", "fileCheckFrequency"],
+    );
+    assert.match(errors[1]!.reason, /between 1 and 100000/);
+  });
+
+  it("rejects a document that is not an object", () => {
+    assert.equal(
+      parseKubeletConfiguration("- a\n- b\n").errors[0]?.reason,
+      "must be a KubeletConfiguration object",
+    );
+    assert.match(parseKubeletConfiguration("a: [\n").errors[0]!.reason, /invalid YAML/);
+  });
+});
