@@ -46,8 +46,10 @@ export function responseHasImage(buf: Buffer): boolean {
     const wire = tag & 7;
     if (field === 1 && wire === 2) return true;
     if (wire === 0) readVarint();
-    else if (wire === 2) i += readVarint();
-    else if (wire === 1) i += 8;
+    else if (wire === 2) {
+      const length = readVarint(); // not `i += readVarint()`: that reads i before the call moves it
+      i += length;
+    } else if (wire === 1) i += 8;
     else if (wire === 5) i += 4;
     else throw new Error(`unexpected wire type ${wire}`);
   }
