@@ -58,7 +58,15 @@ if [[ -x node_modules/.bin/node && -f "$hidden_lock" && "$hidden_lock" -nt packa
   step "npm: node_modules up to date"
 elif [[ -f package-lock.json ]]; then
   step "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm_log="$(mktemp)"
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>"$npm_log"; then
+    # The lock file may lack other platforms' optional packages (e.g. @biomejs/cli-darwin-*)
+    # when it was written where the registry did not offer them; npm ci refuses that.
+    grep -m 3 -v '^npm error *$' "$npm_log" >&2 || true
+    step "npm ci refused package-lock.json: npm install --no-save instead"
+    npm install --no-save --no-audit --no-fund --loglevel=error
+  fi
+  rm -f "$npm_log"
 else
   step "npm install (no package-lock.json)"
   npm install --no-audit --no-fund --loglevel=error

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { once } from "node:events";
 import { after, test } from "node:test";
 import { cgroupMountPoints } from "../../harness/cgroups.ts";
 import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
@@ -69,4 +70,31 @@ test("two instances run side by side without interfering", async () => {
   await b.stop();
   assertGone(a);
   assertGone(b);
+});
+
+async function abandonedInstance(mode: "exit" | "wait", signal?: NodeJS.Signals): Promise<ContainerdHandle> {
+  const fixture = new URL("./abandon-containerd.fixture.ts", import.meta.url).pathname;
+  const child = spawn(process.execPath, [fixture, mode], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  const printed = new Promise<void>((resolve) => {
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      if (out.includes("\n")) resolve();
+    });
+  });
+  const exited = once(child, "exit");
+  await Promise.race([printed, exited]);
+  const handle = JSON.parse(out) as ContainerdHandle;
+  if (signal) child.kill(signal);
+  await exited;
+  return handle;
+}
+
+test("an instance the process never stopped is removed when the process exits", async () => {
+  assertGone(await abandonedInstance("exit"));
+});
+
+test("an instance is removed when the process is killed by SIGTERM", async () => {
+  assertGone(await abandonedInstance("wait", "SIGTERM"));
 });
