@@ -7,6 +7,9 @@
 // network namespace.
 import { type ChildProcess, execFile, execFileSync, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
+import { get as httpGet, type IncomingHttpHeaders } from "node:http";
+import type { Socket } from "node:net";
+import { Duplex } from "node:stream";
 
 export interface ExecResult {
   code: number;
@@ -82,4 +85,60 @@ export function execInNetns(
 /** Spawns argv inside the namespace (nsenter execs it, so the child's pid is the program's). */
 export function spawnInNetns(ns: string, argv: readonly string[], opts: SpawnOptions = {}): ChildProcess {
   return spawn("nsenter", nsenterArgv(ns, argv), opts);
+}
+
+/**
+ * A byte stream to host:port as seen from inside the namespace (through `busybox nc`), usable
+ * where Node wants a socket, e.g. `http.get({ createConnection: () => connectInNetns(...) })`.
+ * Lets a test in the host namespace talk to pods and servers inside it.
+ */
+export function connectInNetns(ns: string, host: string, port: number): Duplex {
+  const child = spawnInNetns(ns, ["busybox", "nc", "-w", "5", host, String(port)], {
+    stdio: ["pipe", "pipe", "ignore"],
+  });
+  const stream = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
+  // What http/net callers may call on a socket; a pipe has nothing to configure.
+  Object.assign(stream, {
+    setTimeout: () => stream,
+    setNoDelay: () => stream,
+    setKeepAlive: () => stream,
+    ref: () => stream,
+    unref: () => stream,
+  });
+  stream.once("close", () => child.kill());
+  child.once("error", (err) => stream.destroy(err));
+  return stream;
+}
+
+/** GET url from inside the namespace; rejects on connection errors and after timeoutMs. */
+export function httpGetInNetns(
+  ns: string,
+  url: string,
+  opts: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  const u = new URL(url);
+  const port = Number(u.port || 80);
+  return new Promise((resolve, reject) => {
+    const req = httpGet(
+      {
+        host: u.hostname,
+        port,
+        path: u.pathname + u.search,
+        headers: { connection: "close", ...opts.headers },
+        // The http client only needs a duplex stream; connectInNetns provides the socket methods it calls.
+        createConnection: () => connectInNetns(ns, u.hostname, port) as unknown as Socket,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on("error", reject);
+      },
+    );
+    req.setTimeout(opts.timeoutMs ?? 5000, () => req.destroy(new Error(`GET ${url} in ${ns} timed out`)));
+    req.on("error", reject);
+  });
 }

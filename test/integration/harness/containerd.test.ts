@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { after, test } from "node:test";
 import { cgroupMountPoints } from "../../harness/cgroups.ts";
 import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
 import { BUSYBOX_IMAGE, BUSYBOX_LATEST, PAUSE_IMAGE } from "../../harness/images.ts";
 import { execInNetns, netnsExists } from "../../harness/netns.ts";
+import { listProcesses } from "../../harness/processes.ts";
 
 const handles: ContainerdHandle[] = [];
 after(async () => {
@@ -23,17 +24,17 @@ function assertGone(h: ContainerdHandle): void {
   for (const mp of cgroupMountPoints()) {
     assert.equal(existsSync(`${mp}${h.cgroupRoot}`), false, `cgroup ${mp}${h.cgroupRoot} still exists`);
   }
-  const mounts = execFileSync("cat", ["/proc/self/mountinfo"], { encoding: "utf8" });
-  assert.equal(mounts.includes(h.dir), false, "a mount below the instance dir remains");
-  const pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
-  for (const pid of pids) {
-    let cmdline = "";
-    try {
-      cmdline = execFileSync("cat", [`/proc/${pid}/cmdline`], { encoding: "utf8" });
-    } catch {
-      continue;
-    }
-    assert.equal(cmdline.includes(h.dir), false, `process ${pid} of the instance is still running`);
+  assert.equal(
+    readFileSync("/proc/self/mountinfo", "utf8").includes(h.dir),
+    false,
+    "a mount below the dir remains",
+  );
+  for (const p of listProcesses()) {
+    assert.equal(
+      p.argv.join(" ").includes(h.dir),
+      false,
+      `process ${p.pid} of the instance is still running`,
+    );
   }
 }
 
