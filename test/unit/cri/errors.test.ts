@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isNotFound, toRuntimeError } from "../../../cri/grpc/errors.ts";
-import { stripGogoOptions } from "../../../cri/grpc/proto.ts";
 import { RuntimeError } from "../../../cri/runtime.ts";
 
 describe("toRuntimeError", () => {
@@ -36,22 +35,5 @@ describe("toRuntimeError", () => {
     assert.equal(isNotFound(new RuntimeError("NotFound", "x")), true);
     assert.equal(isNotFound(new RuntimeError("Unknown", "x")), false);
     assert.equal(isNotFound(new Error("x")), false);
-  });
-});
-
-describe("stripGogoOptions", () => {
-  it("removes gogoproto imports and options and keeps the rest", () => {
-    const text = [
-      'syntax = "proto3";',
-      "package runtime.v1;",
-      'import "github.com/gogo/protobuf/gogoproto/gogo.proto";',
-      "option (gogoproto.goproto_stringer_all) = false;",
-      'option go_package = "x";',
-      "message A { string b = 1 [(gogoproto.nullable) = false]; }",
-    ].join("\n");
-    const out = stripGogoOptions(text);
-    assert.doesNotMatch(out, /gogo/);
-    assert.match(out, /option go_package = "x";/);
-    assert.match(out, /message A \{ string b = 1; \}/);
   });
 });
