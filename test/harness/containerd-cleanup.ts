@@ -18,6 +18,8 @@ export interface InstanceState {
   endpoint: string;
   /** containerd's pid once spawned. */
   pid?: number;
+  /** The process whose exit removes the instance; absent when it outlives its starter (CLI). */
+  ownerPid?: number;
 }
 
 /** containerd 1.6 puts every shim's socket in /run/containerd/s, whatever its own state dir. */

@@ -4,10 +4,12 @@
 //       {"endpoint","socketPath","dir","netns","cgroupRoot","logPath","pid","startupMs"}
 //   node test/harness/containerd-cli.ts stop --dir D
 //       removes everything that instance created (idempotent).
+//   node test/harness/containerd-cli.ts sweep
+//       removes test instances whose owning process died without cleaning up.
 import { parseArgs } from "node:util";
-import { startContainerd, stopContainerdAt } from "./containerd.ts";
+import { startContainerd, stopContainerdAt, sweepAbandonedInstances } from "./containerd.ts";
 
-const USAGE = "usage: containerd-cli.ts start [--dir D] [--netns N] | stop --dir D";
+const USAGE = "usage: containerd-cli.ts start [--dir D] [--netns N] | stop --dir D | sweep";
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -27,6 +29,10 @@ async function main(): Promise<number> {
   }
   if (command === "stop" && values.dir) {
     stopContainerdAt(values.dir);
+    return 0;
+  }
+  if (command === "sweep") {
+    for (const dir of sweepAbandonedInstances()) process.stdout.write(`removed ${dir}\n`);
     return 0;
   }
   process.stderr.write(USAGE + "\n");

@@ -13,6 +13,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   writeFileSync,
 } from "node:fs";
@@ -29,6 +30,7 @@ import {
 import { waitForCriImages } from "./cri-image-probe.ts";
 import { imageTarballs, TEST_IMAGE_REFS } from "./images.ts";
 import { createNetns, netnsPath } from "./netns.ts";
+import { isAlive } from "./processes.ts";
 
 export interface ContainerdHandle {
   /** CRI endpoint, `unix:///abs/path.sock`. */
@@ -188,8 +190,33 @@ export function stopContainerdAt(dir: string): void {
   if (state) stopInstance(state);
 }
 
+const DEFAULT_DIR_PREFIX = "nodelet-ctd-";
+
+/**
+ * Removes instances in the default temp location whose owning process died without cleaning
+ * up (killed by SIGKILL, say). Instances started for the CLI have no owner and are left alone.
+ */
+export function sweepAbandonedInstances(): string[] {
+  const swept: string[] = [];
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(DEFAULT_DIR_PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    let state: InstanceState | undefined;
+    try {
+      state = readInstanceState(dir);
+    } catch {
+      continue; // being written
+    }
+    if (state?.ownerPid === undefined || state.ownerPid === process.pid || isAlive(state.ownerPid)) continue;
+    cleanupInstance(state);
+    swept.push(dir);
+  }
+  return swept;
+}
+
 export async function startContainerd(opts: StartContainerdOptions = {}): Promise<ContainerdHandle> {
   const started = performance.now();
+  sweepAbandonedInstances();
   const tarballs = imageTarballs();
   const missing = tarballs.filter((t) => !existsSync(t));
   if (missing.length > 0) {
@@ -202,7 +229,7 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
     stopContainerdAt(dir); // a previous instance in the same dir
     mkdirSync(dir, { recursive: true });
   } else {
-    dir = mkdtempSync(join(tmpdir(), "nodelet-ctd-"));
+    dir = mkdtempSync(join(tmpdir(), DEFAULT_DIR_PREFIX));
   }
   const layout = containerdLayout(dir);
   if (layout.socketPath.length > UNIX_SOCKET_PATH_MAX) {
@@ -217,11 +244,13 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
     socketPath: layout.socketPath,
     endpoint: `unix://${layout.socketPath}`,
   };
-  writeState(layout, state);
   if (!opts.outliveProcess) {
+    state.ownerPid = process.pid;
     liveInstances.set(dir, state);
     installExitHooks();
   }
+
+  writeState(layout, state);
 
   try {
     prepareFiles(layout);
