@@ -36,7 +36,12 @@ export interface ProbeManagerOptions {
   /** Kubernetes version in the User-Agent (default "1.34"). */
   kubeVersion?: string;
   /** Replaces the real handlers (unit tests of the timing/threshold logic). */
-  runProbe?: (probe: Probe, target: ProbeTarget, timeoutMs: number) => Promise<HandlerOutcome>;
+  runProbe?: (
+    probe: Probe,
+    target: ProbeTarget,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ) => Promise<HandlerOutcome>;
 }
 
 export interface ProbeStats {
@@ -94,7 +99,7 @@ export class ProbeManager {
         clock: this.#clock,
         random: this.#random,
         logger: this.#logger,
-        run: (p, target, timeoutMs) => this.#run(entry, p, target, timeoutMs),
+        run: (p, target, timeoutMs, signal) => this.#run(entry, p, target, timeoutMs, signal),
         mayProbe: () => kind === "startup" || entry.started,
         counted: (result, seconds) => {
           const labels = {
@@ -207,9 +212,11 @@ export class ProbeManager {
     probe: Probe,
     target: ProbeTarget,
     timeoutMs: number,
+    signal: AbortSignal,
   ): Promise<HandlerOutcome> {
-    if (this.#opts.runProbe) return this.#opts.runProbe(probe, target, timeoutMs);
+    if (this.#opts.runProbe) return this.#opts.runProbe(probe, target, timeoutMs, signal);
     return runHandler(probe, target, timeoutMs, {
+      signal,
       runtime: this.#opts.runtime,
       purpose: "probe",
       ...(this.#opts.kubeVersion !== undefined && { kubeVersion: this.#opts.kubeVersion }),

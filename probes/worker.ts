@@ -14,7 +14,7 @@ export interface WorkerDeps {
   random: () => number;
   logger: Logger;
   /** Runs the probe's handler once. */
-  run: (probe: Probe, target: ProbeTarget, timeoutMs: number) => Promise<HandlerOutcome>;
+  run: (probe: Probe, target: ProbeTarget, timeoutMs: number, signal: AbortSignal) => Promise<HandlerOutcome>;
   /** False while the container has not started (startup probe pending): the tick is skipped. */
   mayProbe: () => boolean;
   /** Every probe that produced a result (not errors), with its duration. */
@@ -43,6 +43,7 @@ export class ProbeWorker {
   #stopped = false;
   #inFlight = false;
   #triggered = false;
+  #abort: AbortController | undefined;
   #thresholds: ThresholdState = initialThresholdState();
   #probes = 0;
 
@@ -88,9 +89,11 @@ export class ProbeWorker {
     this.#scheduleAt(Math.max(this.#deps.clock.now(), this.#earliest()));
   }
 
-  /** Stops probing; a probe in flight finishes but its outcome is dropped. */
+  /** Stops probing; a probe in flight is cancelled where the handler allows it, its outcome dropped. */
   stop(): void {
     this.#stopped = true;
+    this.#abort?.abort();
+    this.#abort = undefined;
     if (this.#timer !== undefined) this.#deps.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
@@ -127,11 +130,14 @@ export class ProbeWorker {
     this.#inFlight = true;
     this.#triggered = false;
     let out: HandlerOutcome;
+    const abort = new AbortController();
+    this.#abort = abort;
     try {
-      out = await this.#deps.run(this.probe, this.target, this.timing.timeoutSeconds * 1000);
+      out = await this.#deps.run(this.probe, this.target, this.timing.timeoutSeconds * 1000, abort.signal);
     } catch (err) {
       out = { status: "error", message: (err as Error).message };
     }
+    if (this.#abort === abort) this.#abort = undefined;
     this.#inFlight = false;
     if (this.#stopped) return;
     this.#probes++;

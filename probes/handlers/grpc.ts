@@ -35,6 +35,7 @@ export function runGrpc(
   timeoutMs: number,
   userAgent: string,
   clientFor?: (address: string) => grpc.Client,
+  signal?: AbortSignal,
 ): Promise<HandlerOutcome> {
   let address: string;
   try {
@@ -47,7 +48,7 @@ export function runGrpc(
   return new Promise<HandlerOutcome>((resolve) => {
     // waitForReady: like upstream's blocking dial, a missing listener costs the whole timeout.
     const md = new grpc.Metadata({ waitForReady: true });
-    client.makeUnaryRequest<{ service: string }, { status: ServingStatus | `${number}` }>(
+    const call = client.makeUnaryRequest<{ service: string }, { status: ServingStatus | `${number}` }>(
       HEALTH_CHECK_PATH,
       encodeHealthCheckRequest,
       decodeHealthCheckResponse,
@@ -69,6 +70,10 @@ export function runGrpc(
         }
       },
     );
+    const onAbort = () => call.cancel();
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+    call.on("status", () => signal?.removeEventListener("abort", onAbort));
   }).finally(() => {
     if (ownClient) client.close();
   });

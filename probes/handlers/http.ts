@@ -16,6 +16,8 @@ export interface HttpOptions {
   /** e.g. "kube-probe/1.34" or "kube-lifecycle/1.34". */
   userAgent: string;
   bodyLimit: number;
+  /** Aborting ends the probe at once as a failure and closes its socket. */
+  signal?: AbortSignal;
 }
 
 /** The probe URL as the kubelet builds it: scheme://host:port + path (path may carry a query). */
@@ -90,10 +92,15 @@ export function runHttp(
       );
     }, timeoutMs);
 
+    const onAbort = () =>
+      finish(outcome("failure", `Get ${JSON.stringify(currentUrl.href)}: context canceled`));
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+
     function finish(o: HandlerOutcome) {
       if (done) return;
       done = true;
       clearTimeout(deadline);
+      opts.signal?.removeEventListener("abort", onAbort);
       current?.destroy();
       resolve(o);
     }
@@ -177,6 +184,7 @@ export function runHttp(
       });
     }
 
-    send(first, hostOverride ?? authority(first), 0);
+    if (opts.signal?.aborted) onAbort();
+    else send(first, hostOverride ?? authority(first), 0);
   });
 }

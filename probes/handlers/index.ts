@@ -27,7 +27,7 @@ export interface HandlerDeps {
   httpBodyLimit?: number;
   /** Reuse a gRPC channel per address (probe workers); without it each call makes and closes one. */
   grpcClient?: (address: string) => grpc.Client;
-  /** Cuts a `sleep` hook short. */
+  /** Cuts the handler short (sleep, httpGet, tcpSocket, grpc; not exec): the outcome is a failure. */
   signal?: AbortSignal;
 }
 
@@ -52,11 +52,12 @@ export async function runHandler(
       return await runHttp(handler.httpGet, target, timeoutMs, {
         userAgent: userAgent(deps),
         bodyLimit: deps.httpBodyLimit ?? DEFAULT_HTTP_BODY_LIMIT,
+        ...(deps.signal && { signal: deps.signal }),
       });
     }
-    if (handler.tcpSocket) return await runTcp(handler.tcpSocket, target, timeoutMs);
+    if (handler.tcpSocket) return await runTcp(handler.tcpSocket, target, timeoutMs, deps.signal);
     if ("grpc" in handler && handler.grpc) {
-      return await runGrpc(handler.grpc, target, timeoutMs, userAgent(deps), deps.grpcClient);
+      return await runGrpc(handler.grpc, target, timeoutMs, userAgent(deps), deps.grpcClient, deps.signal);
     }
     if ("sleep" in handler && handler.sleep)
       return await runSleep(handler.sleep.seconds, timeoutMs, deps.signal);

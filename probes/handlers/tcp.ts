@@ -8,6 +8,7 @@ export function runTcp(
   action: TCPSocketAction,
   target: HandlerTarget,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<HandlerOutcome> {
   let host: string;
   let port: number;
@@ -21,7 +22,11 @@ export function runTcp(
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     const timer = setTimeout(() => finish(outcome("failure", `dial tcp ${addr}: i/o timeout`)), timeoutMs);
+    const onAbort = () => finish(outcome("failure", `dial tcp ${addr}: operation was canceled`));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     function finish(o: HandlerOutcome) {
+      signal?.removeEventListener("abort", onAbort);
       clearTimeout(timer);
       socket.destroy();
       resolve(o);

@@ -279,3 +279,19 @@ test("lifecycle purpose sends kube-lifecycle as User-Agent", async () => {
   assert.equal(seen[0]!.headers["user-agent"], "kube-lifecycle/1.34");
   assert.equal(seen[0]!.headers.host, `127.0.0.1:${port}`, "host-network pods are probed on the node");
 });
+
+test("aborting a probe to a hanging server ends it at once", async () => {
+  const ac = new AbortController();
+  const t0 = performance.now();
+  const p = runHandler(
+    { httpGet: { port: hangPort, path: "/" } },
+    { container: container(), containerId: "c", podIP: "127.0.0.1", hostNetwork: false },
+    5000,
+    { signal: ac.signal },
+  );
+  setTimeout(() => ac.abort(), 50);
+  const r = await p;
+  assert.equal(r.status, "failure");
+  assert.match(r.message, /context canceled/);
+  assert.ok(performance.now() - t0 < 1000);
+});

@@ -38,7 +38,12 @@ function target(id: string, port: number, path: string): ProbeTarget {
 test("readiness flips with the endpoint while a hanging endpoint stalls only its own worker", async () => {
   let healthy = true;
   const good = await listen((_req, res) => res.writeHead(healthy ? 200 : 500).end());
+  let hangOpen = 0;
   const hang = await listen(() => {});
+  hang.server.on("connection", (sock) => {
+    hangOpen++;
+    sock.on("close", () => hangOpen--);
+  });
   const events: (ProbeEvent & { at: number })[] = [];
   const mgr = new ProbeManager({
     runtime: { execSync: () => Promise.reject(new Error("unused")) },
@@ -67,6 +72,13 @@ test("readiness flips with the endpoint while a hanging endpoint stalls only its
     );
     assert.equal(mgr.stats().inFlight >= 1, true, "the hanging probe is still waiting for its timeout");
     assert.ok(!events.some((e) => e.target.containerId === "hang"));
+    // Removing the container cancels its in-flight probe and closes the socket at once.
+    assert.equal(hangOpen, 1);
+    mgr.removeContainer("hang");
+    const t1 = Date.now();
+    while (hangOpen > 0 && Date.now() - t1 < 2000) await sleep(10);
+    assert.equal(hangOpen, 0);
+    assert.ok(Date.now() - t1 < 500);
   } finally {
     mgr.stop();
     for (const s of [good.server, hang.server]) {

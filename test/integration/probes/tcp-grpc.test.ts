@@ -210,3 +210,14 @@ test("manager: one gRPC connection per worker across probes, closed when the con
     relay.close();
   }
 });
+
+test("grpc: aborting a slow health check cancels the call", async () => {
+  const ac = new AbortController();
+  const t0 = performance.now();
+  const p = runHandler({ grpc: { port: slowGrpcPort } }, target, 5000, { signal: ac.signal });
+  setTimeout(() => ac.abort(), 50);
+  const r = await p;
+  assert.equal(r.status, "failure");
+  assert.match(r.message, /CANCELLED/);
+  assert.ok(performance.now() - t0 < 1000);
+});
