@@ -1,6 +1,8 @@
 // The CRI container configuration for one container instance, as the kubelet builds it. Pure.
 import type { Container, Pod } from "../api/pod.ts";
 import type { ContainerConfig, KeyValue, LinuxResources, Mount } from "../../cri/runtime.ts";
+import { resolveCommand } from "../container/command.ts";
+import { containerLogRelPath } from "../logs/log-paths.ts";
 import type { ContainerKind } from "./actions.ts";
 import { containerHash } from "./container-hash.ts";
 import { podNamespaceOptions } from "./sandbox-config.ts";
@@ -27,13 +29,6 @@ export interface ContainerInputs {
   envs: KeyValue[];
   mounts: Mount[];
   resources: LinuxResources;
-  /** `$(VAR)` expansion of command and args against the container's environment. */
-  expand: (text: string) => string;
-}
-
-/** Where this instance's log goes, relative to the pod's log directory. */
-export function containerLogPath(name: string, restartCount: number): string {
-  return `${name}/${restartCount}.log`;
 }
 
 export function containerLabels(pod: Pod, name: string): Record<string, string> {
@@ -73,14 +68,13 @@ export function containerConfig(pod: Pod, c: Container, inputs: ContainerInputs)
   return {
     metadata: { name: c.name, attempt: inputs.restartCount },
     image: inputs.imageRef,
-    command: (c.command ?? []).map(inputs.expand),
-    args: (c.args ?? []).map(inputs.expand),
+    ...resolveCommand(c, inputs.envs),
     workingDir: c.workingDir ?? "",
     envs: inputs.envs,
     mounts: inputs.mounts,
     labels: containerLabels(pod, c.name),
     annotations: containerAnnotations(pod, c, inputs),
-    logPath: containerLogPath(c.name, inputs.restartCount),
+    logPath: containerLogRelPath(c.name, inputs.restartCount),
     stdin: c.stdin ?? false,
     stdinOnce: c.stdinOnce ?? false,
     tty: c.tty ?? false,

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// nodelet command line: `run` (the daemon), `get pods`, `logs`.
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { stringify } from "yaml";
+import type { Pod } from "../api/pod.ts";
+import type { NodeletConfig } from "../config/config.ts";
+import { controlSocketPath, defaultConfig } from "../config/config.ts";
+import { parseDuration } from "../config/duration.ts";
+import { parseKubeletConfiguration } from "../config/kubelet-configuration.ts";
+import { runDaemon } from "../daemon.ts";
+import { createLogger } from "../log.ts";
+import { formatPodTable } from "../printers/pod-table.ts";
+import { ControlError, getJson, streamTo } from "./control-client.ts";
+
+const program = new Command("nodelet").description(
+  "A Kubernetes node agent: kubelet and kube-proxy in one daemon",
+);
+const rootDirOption = () =>
+  new Option("--root-dir <dir>", "nodelet's state directory").default(defaultConfig().rootDir);
+
+/** defaults ← --config file ← flags. */
+function resolveConfig(opts: Record<string, string | boolean | undefined>): NodeletConfig {
+  const config = defaultConfig();
+  if (typeof opts.config === "string") {
+    const parsed = parseKubeletConfiguration(readFileSync(opts.config, "utf8"));
+    if (parsed.errors.length > 0) {
+      const lines = parsed.errors.map((e) => `  ${e.field || "(document)"}: ${e.reason}`).join("\n");
+      throw new ControlError(`invalid KubeletConfiguration in ${opts.config}:\n${lines}`);
+    }
+    Object.assign(config, parsed.config);
+    if (parsed.ignored.length > 0)
+      process.stderr.write(`nodelet: ignoring KubeletConfiguration fields: ${parsed.ignored.join(", ")}\n`);
+  }
+  const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
+  const num = (k: string) => (str(k) !== undefined ? Number(str(k)) : undefined);
+  const set = <K extends keyof NodeletConfig>(key: K, value: NodeletConfig[K] | undefined) => {
+    if (value !== undefined) config[key] = value;
+  };
+  set("manifestsDir", str("manifests"));
+  set("runtimeEndpoint", str("runtimeEndpoint"));
+  set("rootDir", str("rootDir"));
+  set("podLogsDir", str("podLogsDir"));
+  set("containerLogsDir", str("containerLogsDir"));
+  set("cgroupRoot", str("cgroupRoot"));
+  set("cgroupDriver", str("cgroupDriver") as NodeletConfig["cgroupDriver"] | undefined);
+  set("nodeName", str("nodeName")?.toLowerCase());
+  set("nodeIP", str("nodeIp"));
+  set("clusterDNS", str("clusterDns")?.split(",").filter(Boolean));
+  set("clusterDomain", str("clusterDomain"));
+  set("healthzPort", num("healthzPort"));
+  set("maxPods", num("maxPods"));
+  set(
+    "crashLoopBackOffInitialMs",
+    str("crashloopInitial") !== undefined ? parseDuration(str("crashloopInitial")!) : undefined,
+  );
+  set(
+    "crashLoopBackOffMaxMs",
+    str("crashloopMax") !== undefined ? parseDuration(str("crashloopMax")!) : undefined,
+  );
+  set(
+    "fileCheckFrequencyMs",
+    str("fileCheckFrequency") !== undefined ? parseDuration(str("fileCheckFrequency")!) : undefined,
+  );
+  if (opts.failSwapOn === false) config.failSwapOn = false;
+  return config;
+}
+
+program
+  .command("run")
+  .description("run the node agent")
+  .option("--config <file>", "KubeletConfiguration file (kubelet.config.k8s.io/v1beta1)")
+  .option("--manifests <dir>", "static pod manifests directory (staticPodPath)")
+  .option("--pod-manifest-path <dir>", "alias of --manifests")
+  .option("--runtime-endpoint <endpoint>", "CRI endpoint, e.g. unix:///run/containerd/containerd.sock")
+  .option("--container-runtime-endpoint <endpoint>", "alias of --runtime-endpoint")
+  .addOption(new Option("--root-dir <dir>", "nodelet's state directory"))
+  .option("--pod-logs-dir <dir>", "container logs root (default /var/log/pods)")
+  .option("--container-logs-dir <dir>", "container log symlinks (default /var/log/containers)")
+  .option("--cgroup-root <path>", "cgroup under which kubepods lives")
+  .addOption(new Option("--cgroup-driver <driver>").choices(["cgroupfs", "systemd"]))
+  .option("--node-name <name>", "node name (default: hostname)")
+  .option("--hostname-override <name>", "alias of --node-name")
+  .option("--node-ip <ip>", "the node's IP address")
+  .option("--cluster-dns <ips>", "comma-separated cluster DNS servers")
+  .option("--cluster-domain <domain>", "cluster domain")
+  .option("--healthz-port <port>", "healthz port, 0 disables")
+  .option("--max-pods <n>", "maximum number of pods")
+  .option("--crashloop-initial <duration>", "initial CrashLoopBackOff delay (default 10s)")
+  .option("--crashloop-max <duration>", "maximum CrashLoopBackOff delay (1s-300s, default 300s)")
+  .option("--file-check-frequency <duration>", "manifest directory re-read period (default 20s)")
+  .option("--no-fail-swap-on", "run even with swap on")
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    opts.manifests ??= opts.podManifestPath;
+    opts.runtimeEndpoint ??= opts.containerRuntimeEndpoint;
+    opts.nodeName ??= opts.hostnameOverride;
+    const config = resolveConfig(opts);
+    const log = createLogger();
+    const daemon = await runDaemon(config, log);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, "stopping nodelet (pods keep running)");
+      await daemon.stop();
+      process.exit(0);
+    };
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+    process.on("SIGINT", () => void stop("SIGINT"));
+  });
+
+const get = program.command("get").description("show resources of the running nodelet");
+get
+  .command("pods")
+  .alias("pod")
+  .description("list pods like kubectl get pods")
+  .addOption(new Option("-o, --output <format>").choices(["wide", "json", "yaml"]))
+  .option("-n, --namespace <ns>", "only this namespace")
+  .option("-A, --all-namespaces", "all namespaces (default: all)")
+  .addOption(rootDirOption())
+  .action(async (opts: { output?: string; namespace?: string; rootDir: string; allNamespaces?: boolean }) => {
+    const list = await getJson<{ items: Pod[] }>(controlSocketPath(opts.rootDir), "/pods");
+    const items = opts.namespace
+      ? list.items.filter((p) => p.metadata.namespace === opts.namespace)
+      : list.items;
+    if (opts.output === "json") process.stdout.write(`${JSON.stringify({ ...list, items }, null, 4)}\n`);
+    else if (opts.output === "yaml") process.stdout.write(stringify({ ...list, items }));
+    else if (items.length === 0) process.stderr.write("No resources found\n");
+    else {
+      const allNamespaces = !opts.namespace && new Set(items.map((p) => p.metadata.namespace)).size > 1;
+      process.stdout.write(
+        formatPodTable(items, { wide: opts.output === "wide", allNamespaces, now: Date.now() }),
+      );
+    }
+  });
+
+program
+  .command("logs")
+  .description("print a container's logs like kubectl logs")
+  .argument("<pod>", "pod name")
+  .option("-c, --container <name>", "container name")
+  .option("-n, --namespace <ns>", "namespace", "default")
+  .option("-f, --follow", "stream new output")
+  .option("-p, --previous", "the previous instance of the container")
+  .option("--tail <n>", "only the last n lines")
+  .option("--limit-bytes <n>", "at most n bytes")
+  .option("--since <duration>", "only lines newer than this (e.g. 5m)")
+  .option("--timestamps", "prefix each line with its time")
+  .addOption(rootDirOption())
+  .action(async (pod: string, opts: Record<string, string | boolean | undefined>) => {
+    const q = new URLSearchParams();
+    if (opts.follow) q.set("follow", "true");
+    if (opts.previous) q.set("previous", "true");
+    if (opts.timestamps) q.set("timestamps", "true");
+    if (typeof opts.tail === "string" && Number(opts.tail) >= 0) q.set("tailLines", opts.tail);
+    if (typeof opts.limitBytes === "string") q.set("limitBytes", opts.limitBytes);
+    if (typeof opts.since === "string")
+      q.set("sinceSeconds", String(Math.ceil(parseDuration(opts.since) / 1000)));
+    const path = `/containerLogs/${encodeURIComponent(String(opts.namespace))}/${encodeURIComponent(pod)}/${encodeURIComponent(String(opts.container ?? ""))}?${q}`;
+    await streamTo(controlSocketPath(String(opts.rootDir)), path, process.stdout);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ControlError) process.stderr.write(`error: ${err.message}\n`);
+  else process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

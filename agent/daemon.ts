@@ -1,0 +1,173 @@
+// `nodelet run`: builds the kubelet half from its parts, connects the sources and servers, and keeps
+// running until stopped. Everything is constructed here and passed down; nothing is global.
+import { mkdir } from "node:fs/promises";
+import type { Server } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { GrpcRuntime } from "../cri/grpc/index.ts";
+import { ProbeManager } from "../probes/manager.ts";
+import { Backoff } from "./backoff/backoff.ts";
+import { CgroupManager } from "./cm/cgroup-manager.ts";
+import type { NodeletConfig } from "./config/config.ts";
+import { controlSocketPath } from "./config/config.ts";
+import { Kubelet } from "./kubelet.ts";
+import type { Logger } from "./log.ts";
+import { detectHostIP, minimumOomScoreAdj, nodeCapacity, swapEnabled } from "./node-facts.ts";
+import { parseResolvConf } from "./pod/dns.ts";
+import { lifecycleHookRunner } from "./pod/hooks.ts";
+import { RuntimeInspector } from "./pod/inspect.ts";
+import { PodSyncer } from "./pod/syncer.ts";
+import { terminationMessageReader } from "./pod/termination-message.ts";
+import { probeEffect } from "./probe-effects.ts";
+import { startControlServer } from "./server/control-server.ts";
+import { startHealthzServer } from "./server/healthz-server.ts";
+import { ManifestDir } from "./sources/manifest-dir.ts";
+import { StaticPods } from "./sources/static-pods.ts";
+import { readFile } from "node:fs/promises";
+import { podVolumes } from "./volumes/pod-volumes.ts";
+
+export interface RunningDaemon {
+  kubelet: Kubelet;
+  stop(): Promise<void>;
+}
+
+async function connectRuntime(endpoint: string, log: Logger, signal: AbortSignal): Promise<GrpcRuntime> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await GrpcRuntime.connect(endpoint, log.child({ component: "cri" }));
+    } catch (err) {
+      if (signal.aborted) throw err;
+      log.error(
+        { err, endpoint, attempt },
+        `cannot reach the container runtime at ${endpoint}: ${(err as Error).message}; retrying`,
+      );
+      await sleep(Math.min(10_000, 500 * attempt), undefined, { signal });
+    }
+  }
+}
+
+export async function runDaemon(config: NodeletConfig, log: Logger): Promise<RunningDaemon> {
+  if (config.failSwapOn && (await swapEnabled())) {
+    throw new Error("running with swap on is not supported; turn swap off or set failSwapOn: false");
+  }
+  await Promise.all([
+    mkdir(config.rootDir, { recursive: true, mode: 0o700 }),
+    mkdir(config.podLogsDir, { recursive: true }),
+    mkdir(config.containerLogsDir, { recursive: true }),
+  ]);
+  const abort = new AbortController();
+  const runtime = await connectRuntime(config.runtimeEndpoint, log, abort.signal);
+  const hostIP = detectHostIP(config.nodeIP);
+  const capacity = nodeCapacity();
+  const hostResolv = parseResolvConf(await readFile(config.resolvConf, "utf8").catch(() => ""));
+  const volumes = podVolumes(config.rootDir, log.child({ component: "volumes" }));
+  const cgroups = new CgroupManager({
+    driver: config.cgroupDriver,
+    root: config.cgroupRoot,
+    logger: log.child({ component: "cgroups" }),
+  });
+  let kubelet: Kubelet | undefined;
+  const probes = new ProbeManager({
+    runtime,
+    logger: log.child({ component: "prober" }),
+    onChange: (ev) => {
+      if (!kubelet) return;
+      probeEffect(ev, kubelet.pod(ev.target.podUid), syncer.unhealthy, log);
+      kubelet.wake(ev.target.podUid);
+    },
+  });
+  const syncer = new PodSyncer({
+    runtime,
+    cgroups,
+    volumes: volumes.manager,
+    mounter: volumes.mounter,
+    probes,
+    hooks: lifecycleHookRunner(runtime),
+    crashBackoff: new Backoff({
+      initialMs: config.crashLoopBackOffInitialMs,
+      maxMs: config.crashLoopBackOffMaxMs,
+    }),
+    imageBackoff: new Backoff({
+      initialMs: config.imagePullBackOffInitialMs,
+      maxMs: config.imagePullBackOffMaxMs,
+    }),
+    log: log.child({ component: "pod" }),
+    settings: {
+      nodeName: config.nodeName,
+      hostIP,
+      podLogsDir: config.podLogsDir,
+      containerLogsDir: config.containerLogsDir,
+      cgroupDriver: config.cgroupDriver,
+      cgroupRoot: config.cgroupRoot,
+      dns: { servers: config.clusterDNS, clusterDomain: config.clusterDomain, host: hostResolv },
+      nodeMemoryBytes: capacity.memoryBytes,
+      nodeMilliCPU: capacity.milliCPU,
+      minOomScoreAdj: await minimumOomScoreAdj(),
+    },
+  });
+  const inspector = new RuntimeInspector(
+    runtime,
+    log.child({ component: "inspect" }),
+    terminationMessageReader((uid) => volumes.manager.podDir(uid)),
+  );
+  kubelet = new Kubelet({
+    runtime,
+    inspector,
+    syncer,
+    probes,
+    log: log.child({ component: "kubelet" }),
+    hostIP,
+    relistPeriodMs: config.relistPeriodMs,
+    syncFrequencyMs: config.syncFrequencyMs,
+  });
+  const k = kubelet;
+  k.start();
+
+  const staticPods = new StaticPods(config.nodeName, log.child({ component: "static-pods" }));
+  const source = new ManifestDir({
+    dir: config.manifestsDir,
+    log: log.child({ component: "manifests" }),
+    resyncMs: config.fileCheckFrequencyMs,
+    onSnapshot: (snapshot) => {
+      const { pods } = staticPods.fromObjects(snapshot.objects);
+      if (pods.length > config.maxPods) {
+        log.error(
+          { maxPods: config.maxPods, pods: pods.length },
+          "more pods than maxPods: the excess is not run",
+        );
+      }
+      k.setPods(pods.slice(0, config.maxPods));
+    },
+  });
+  await source.start();
+
+  const servers: Server[] = [];
+  const health = () => k.health();
+  servers.push(
+    await startControlServer({
+      socketPath: controlSocketPath(config.rootDir),
+      source: k,
+      podLogsDir: config.podLogsDir,
+      health,
+      log,
+    }),
+  );
+  if (config.healthzPort > 0) {
+    servers.push(await startHealthzServer(config.healthzBindAddress, config.healthzPort, health, log));
+  }
+  log.info(
+    { nodeName: config.nodeName, hostIP, manifests: config.manifestsDir, runtime: runtime.type },
+    "nodelet running",
+  );
+
+  return {
+    kubelet: k,
+    async stop() {
+      abort.abort();
+      source.stop();
+      for (const s of servers) s.close();
+      await k.stop();
+      probes.stop();
+      runtime.close();
+    },
+  };
+}

@@ -1,0 +1,238 @@
+// The kubelet half: keeps the pods of this node running as their specs say. Pod sources feed the
+// desired set; one worker per pod syncs it (level-triggered) when the set changes, when the runtime
+// relist (PLEG) sees a change, when a probe result changes, or when a back-off expires.
+import type { Pod, PodStatus } from "./api/pod.ts";
+import type { Runtime } from "../cri/runtime.ts";
+import type { Logger } from "./log.ts";
+import { latestByName } from "./pod/observed.ts";
+import { RuntimeInspector, type RuntimeSnapshot } from "./pod/inspect.ts";
+import type { ContainerProbes } from "./pod/ports.ts";
+import { computePodStatus } from "./pod/status.ts";
+import type { PodSyncer } from "./pod/syncer.ts";
+import { findContainer } from "./pod/syncer.ts";
+import { PodWorkers } from "./pod/workers.ts";
+import { toRFC3339 } from "./pod/status.ts";
+import { qosClass } from "./resources/qos.ts";
+
+export interface KubeletOptions {
+  runtime: Runtime;
+  inspector: RuntimeInspector;
+  syncer: PodSyncer;
+  probes: ContainerProbes;
+  log: Logger;
+  hostIP: string;
+  relistPeriodMs: number;
+  syncFrequencyMs: number;
+}
+
+export interface PodView {
+  pod: Pod;
+  status: PodStatus;
+}
+
+const RELIST_UNHEALTHY_AFTER_MS = 3 * 60_000;
+
+export class Kubelet {
+  readonly #o: KubeletOptions;
+  readonly #log: Logger;
+  readonly #workers: PodWorkers;
+  /** Pods that should run, by UID. */
+  #desired = new Map<string, Pod>();
+  /** Pods removed from their source and being terminated (spec kept for preStop and grace). */
+  readonly #terminating = new Map<string, Pod>();
+  readonly #statuses = new Map<string, PodStatus>();
+  readonly #startTimes = new Map<string, string>();
+  #fingerprints = new Map<string, string>();
+  #sourcesReady = false;
+  #relistTimer?: NodeJS.Timeout;
+  #relisting = false;
+  #lastRelistOkMs = 0;
+  #lastRelistStartMs = Date.now();
+  #stopped = false;
+
+  constructor(options: KubeletOptions) {
+    this.#o = options;
+    this.#log = options.log;
+    this.#workers = new PodWorkers((uid) => this.#syncOne(uid), options.log);
+  }
+
+  start(): void {
+    this.#lastRelistStartMs = Date.now();
+    const tick = async () => {
+      await this.relist();
+      if (!this.#stopped) this.#relistTimer = setTimeout(tick, this.#o.relistPeriodMs);
+    };
+    this.#relistTimer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#relistTimer) clearTimeout(this.#relistTimer);
+    await this.#workers.stop();
+  }
+
+  /** The complete set of pods that should run (from all sources). The first call marks sources ready. */
+  setPods(pods: Pod[]): void {
+    const next = new Map(pods.map((p) => [p.metadata.uid ?? "", p]));
+    for (const [uid, pod] of this.#desired) {
+      if (next.has(uid)) continue;
+      this.#log.info({ pod: podName(pod), podUid: uid }, "pod removed from its source: terminating");
+      this.#terminating.set(uid, pod);
+      this.#workers.wake(uid);
+    }
+    for (const [uid, pod] of next) {
+      if (this.#desired.has(uid)) continue;
+      this.#log.info({ pod: podName(pod), podUid: uid }, "pod added");
+      this.#terminating.delete(uid);
+      this.#workers.wake(uid);
+    }
+    this.#desired = next;
+    if (!this.#sourcesReady) {
+      this.#sourcesReady = true;
+      // Now that the full desired set is known, anything else in the runtime is an orphan.
+      void this.relist();
+    }
+  }
+
+  /** The spec of a pod that should run, or is being terminated. */
+  pod(uid: string): Pod | undefined {
+    return this.#desired.get(uid) ?? this.#terminating.get(uid);
+  }
+
+  /** Wake a pod's worker (probe result changed, ...). */
+  wake(uid: string): void {
+    this.#workers.wake(uid);
+  }
+
+  pods(): PodView[] {
+    const views: PodView[] = [];
+    for (const [uid, pod] of this.#desired) {
+      views.push({ pod, status: this.#statuses.get(uid) ?? pendingStatus(pod, this.#o.hostIP) });
+    }
+    return views;
+  }
+
+  /** Healthy while the runtime answers relists and the relist loop is not stuck. */
+  health(): { ok: boolean; reason: string } {
+    const now = Date.now();
+    if (this.#lastRelistOkMs === 0 && now - this.#lastRelistStartMs > RELIST_UNHEALTHY_AFTER_MS) {
+      return { ok: false, reason: "runtime never answered a relist" };
+    }
+    if (this.#lastRelistOkMs > 0 && now - this.#lastRelistOkMs > RELIST_UNHEALTHY_AFTER_MS) {
+      return {
+        ok: false,
+        reason: `PLEG is not healthy: last relist ${Math.round((now - this.#lastRelistOkMs) / 1000)}s ago`,
+      };
+    }
+    if (this.#lastRelistOkMs === 0) return { ok: false, reason: "waiting for the first relist" };
+    return { ok: true, reason: "ok" };
+  }
+
+  idle(): Promise<void> {
+    return this.#workers.idle();
+  }
+
+  /** PLEG: list the runtime, wake the workers of pods whose containers changed. */
+  async relist(): Promise<void> {
+    if (this.#relisting) return;
+    this.#relisting = true;
+    try {
+      const snapshot = await this.#o.inspector.snapshot();
+      this.#o.inspector.prune(snapshot);
+      this.#lastRelistOkMs = Date.now();
+      const fingerprints = podFingerprints(snapshot);
+      for (const [uid, fp] of fingerprints) {
+        if (this.#fingerprints.get(uid) !== fp) this.#workers.wake(uid);
+      }
+      for (const uid of this.#fingerprints.keys()) if (!fingerprints.has(uid)) this.#workers.wake(uid);
+      this.#fingerprints = fingerprints;
+      if (this.#sourcesReady) {
+        for (const uid of RuntimeInspector.podUids(snapshot)) {
+          if (!this.#desired.has(uid) && !this.#workers.has(uid)) this.#workers.wake(uid);
+        }
+      }
+    } catch (err) {
+      this.#log.warn({ err }, "runtime relist failed");
+    } finally {
+      this.#relisting = false;
+    }
+  }
+
+  async #syncOne(uid: string): Promise<void> {
+    const pod = this.#desired.get(uid);
+    if (!pod) {
+      if (!this.#sourcesReady) return;
+      const observed = await this.#o.inspector.inspectPod(uid);
+      await this.#o.syncer.terminate(uid, observed, this.#terminating.get(uid));
+      this.#terminating.delete(uid);
+      this.#statuses.delete(uid);
+      this.#startTimes.delete(uid);
+      this.#workers.forget(uid);
+      return;
+    }
+    let observed = await this.#o.inspector.inspectPod(uid);
+    if (!this.#startTimes.has(uid)) {
+      const first = observed.sandboxes.at(-1)?.createdAtMs;
+      this.#startTimes.set(uid, toRFC3339(first ?? Date.now()));
+    }
+    const outcome = await this.#o.syncer.sync(pod, observed);
+    if (outcome.changed) observed = await this.#o.inspector.inspectPod(uid);
+    this.#adoptProbes(pod, observed);
+    const status = computePodStatus({
+      pod,
+      observed,
+      runtimeType: this.#o.runtime.type,
+      probes: this.#o.probes,
+      waitingReasons: this.#o.syncer.waitingReasons(uid),
+      postStartPending: this.#o.syncer.postStartPending,
+      previous: this.#statuses.get(uid),
+      hostIP: this.#o.hostIP,
+      startTime: this.#startTimes.get(uid),
+      qosClass: qosClass(pod),
+      now: new Date(),
+    });
+    this.#statuses.set(uid, status);
+    this.#workers.wakeAfter(uid, outcome.wakeAfterMs ?? this.#o.syncFrequencyMs);
+  }
+
+  /** Running containers (e.g. adopted after a restart of nodelet) get their probe workers. */
+  #adoptProbes(pod: Pod, observed: Awaited<ReturnType<RuntimeInspector["inspectPod"]>>): void {
+    const podIP = observed.sandboxes[0]?.ip;
+    for (const c of latestByName(observed).values()) {
+      if (c.state !== "running" || this.#o.syncer.postStartPending.has(c.id)) continue;
+      const spec = findContainer(pod, c.name);
+      if (!spec) continue;
+      this.#o.probes.addContainer({
+        podUid: pod.metadata.uid ?? "",
+        podName: pod.metadata.name ?? "",
+        podNamespace: pod.metadata.namespace ?? "default",
+        container: spec,
+        containerId: c.id,
+        ...(podIP ? { podIP } : {}),
+        hostNetwork: pod.spec.hostNetwork === true,
+        startedAtMs: c.startedAtMs,
+      });
+    }
+  }
+}
+
+function podName(pod: Pod): string {
+  return `${pod.metadata.namespace ?? "default"}/${pod.metadata.name}`;
+}
+
+function podFingerprints(snapshot: RuntimeSnapshot): Map<string, string> {
+  const parts = new Map<string, string[]>();
+  const add = (uid: string | undefined, part: string) => {
+    if (!uid) return;
+    let list = parts.get(uid);
+    if (!list) parts.set(uid, (list = []));
+    list.push(part);
+  };
+  for (const s of snapshot.sandboxes) add(s.labels["io.kubernetes.pod.uid"], `s:${s.id}:${s.state}`);
+  for (const c of snapshot.containers) add(c.labels["io.kubernetes.pod.uid"], `c:${c.id}:${c.state}`);
+  return new Map([...parts].map(([uid, list]) => [uid, list.sort().join(",")]));
+}
+
+function pendingStatus(pod: Pod, hostIP: string): PodStatus {
+  return { phase: "Pending", hostIP, hostIPs: [{ ip: hostIP }], qosClass: qosClass(pod) };
+}

@@ -1,0 +1,96 @@
+// Read access to pods and their logs, shared by every server that exposes them (the local control
+// socket now, the authenticated kubelet API on :10250 later).
+import { access } from "node:fs/promises";
+import type { Pod } from "../api/pod.ts";
+import type { PodView } from "../kubelet.ts";
+import { containerLogPath, podLogDir } from "../logs/log-paths.ts";
+
+export interface PodSource {
+  pods(): PodView[];
+}
+
+export function podList(source: PodSource): { apiVersion: "v1"; kind: "PodList"; items: Pod[] } {
+  const items = source
+    .pods()
+    .map(({ pod, status }) => ({ ...pod, apiVersion: "v1", kind: "Pod", status }))
+    .sort((a, b) =>
+      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
+        `${b.metadata.namespace}/${b.metadata.name}`,
+      ),
+    );
+  return { apiVersion: "v1", kind: "PodList", items };
+}
+
+export class LookupError extends Error {
+  readonly httpStatus: number;
+  constructor(httpStatus: number, message: string) {
+    super(message);
+    this.httpStatus = httpStatus;
+  }
+}
+
+export interface ContainerLogTarget {
+  path: string;
+  running: () => boolean;
+}
+
+/** Finds the log file of a pod's container (the current instance, or the previous one). */
+export async function containerLogTarget(
+  source: PodSource,
+  podLogsDir: string,
+  namespace: string,
+  name: string,
+  container: string | undefined,
+  previous: boolean,
+): Promise<ContainerLogTarget> {
+  const view = source
+    .pods()
+    .find((v) => v.pod.metadata.name === name && (v.pod.metadata.namespace ?? "default") === namespace);
+  if (!view) throw new LookupError(404, `pods "${name}" not found`);
+  const all = [...(view.pod.spec.initContainers ?? []), ...view.pod.spec.containers];
+  let containerName = container;
+  if (!containerName) {
+    if (view.pod.spec.containers.length !== 1) {
+      throw new LookupError(
+        400,
+        `a container name must be specified for pod ${name}, choose one of: [${view.pod.spec.containers.map((c) => c.name).join(" ")}]`,
+      );
+    }
+    containerName = view.pod.spec.containers[0]!.name;
+  }
+  if (!all.some((c) => c.name === containerName)) {
+    throw new LookupError(400, `container ${containerName} is not valid for pod ${name}`);
+  }
+  const statuses = [...(view.status.initContainerStatuses ?? []), ...(view.status.containerStatuses ?? [])];
+  const status = statuses.find((s) => s.name === containerName);
+  const current = status?.containerID ? status.restartCount : undefined;
+  if (current === undefined) {
+    throw new LookupError(
+      400,
+      `container "${containerName}" in pod "${name}" is waiting to start: ${status?.state.waiting?.reason ?? "ContainerCreating"}`,
+    );
+  }
+  const instance = previous ? current - 1 : current;
+  if (instance < 0)
+    throw new LookupError(400, `previous terminated container "${containerName}" in pod "${name}" not found`);
+  const dir = podLogDir(podLogsDir, namespace, name, view.pod.metadata.uid ?? "");
+  const path = containerLogPath(dir, containerName, instance);
+  try {
+    await access(path);
+  } catch {
+    throw new LookupError(
+      404,
+      previous
+        ? `previous terminated container "${containerName}" in pod "${name}" not found`
+        : `log file for container "${containerName}" in pod "${name}" not found`,
+    );
+  }
+  const running = () => {
+    const now = source.pods().find((v) => v.pod.metadata.uid === view.pod.metadata.uid);
+    const s = [...(now?.status.initContainerStatuses ?? []), ...(now?.status.containerStatuses ?? [])].find(
+      (x) => x.name === containerName,
+    );
+    return !previous && s?.restartCount === current && s.state.running !== undefined;
+  };
+  return { path, running };
+}
