@@ -281,9 +281,9 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
 
     const timeoutMs = opts.timeoutMs ?? 20_000;
     await waitForSocket(layout.socketPath, () => exitInfo, timeoutMs);
-    await Promise.all(
-      tarballs.map((t) => runCtr(layout.socketPath, ["-n", "k8s.io", "images", "import", t])),
-    );
+    // One at a time: parallel imports collide on containerd's ingest lock for "tar-index.json"
+    // and then wait for each other's retries.
+    for (const t of tarballs) await runCtr(layout.socketPath, ["-n", "k8s.io", "images", "import", t]);
     await waitForCriImages(layout.socketPath, TEST_IMAGE_REFS, timeoutMs);
 
     return handleFor(state, layout, child.pid, Math.round(performance.now() - started));
