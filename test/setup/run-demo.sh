@@ -15,6 +15,8 @@ node="$repo/node_modules/.bin/node"
 demo_dir="${NODELET_DEMO_DIR:-/tmp/nodelet-demo}"
 manifests="${NODELET_DEMO_MANIFESTS:-$repo/test/setup/demo-manifests}"
 ctd_dir="$demo_dir/containerd"
+# Inside the containerd instance's dir, so that stopping the instance removes it too.
+root_dir="$ctd_dir/nodelet"
 nodelet_pid=""
 
 cleanup() {
@@ -47,8 +49,10 @@ echo "   endpoint $endpoint, network namespace $netns, cgroup root $cgroup_root 
 
 cat <<EOF
 == nodelet runs the manifests in $manifests
-   Pods are reachable from the network namespace, e.g.:
-     nsenter --net=/run/netns/$netns sh        # then: wget -qO- http://<pod IP>:8080/
+   In another terminal:
+     $node agent/cli/main.ts get pods -o wide --root-dir $root_dir
+     $node agent/cli/main.ts logs init-demo --root-dir $root_dir
+     nsenter --net=/run/netns/$netns sh     # pods' network: wget -qO- http://<pod IP>:8080/
      ctr -a $socket -n k8s.io containers ls
    Ctrl-C stops everything.
 EOF
@@ -58,7 +62,9 @@ EOF
 nsenter --net="/run/netns/$netns" -- "$node" agent/cli/main.ts run \
   --manifests "$manifests" \
   --runtime-endpoint "$endpoint" \
-  --root-dir "$ctd_dir/nodelet" \
+  --root-dir "$root_dir" \
+  --pod-logs-dir "$root_dir/logs/pods" \
+  --container-logs-dir "$root_dir/logs/containers" \
   --cgroup-root "$cgroup_root" &
 nodelet_pid=$!
 wait "$nodelet_pid"
