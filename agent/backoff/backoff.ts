@@ -67,7 +67,11 @@ export class Backoff {
     return nowMs - eventTimeMs < entry.backoffMs;
   }
 
-  /** True while eventTime is within the current delay counted from the last update. */
+  /**
+   * True while eventTime is within the current delay counted from the last update (next()).
+   * This is the image-pull check (upstream puller: IsInBackOffSinceUpdate(key, now)); note that
+   * isInBackoffSince(key, now, now) would be true for as long as the entry lives.
+   */
   isInBackoffSinceUpdate(key: string, eventTimeMs: number): boolean {
     const entry = this.entries.get(key);
     if (!entry || this.expired(eventTimeMs, entry)) return false;

@@ -95,3 +95,17 @@ describe("Backoff", () => {
     );
   });
 });
+
+describe("Backoff for image pulls (upstream puller pattern)", () => {
+  it("failed pull at t → no retry until t + delay, then retry; delay doubles", () => {
+    const b = new Backoff();
+    const key = "nginx:1/uid";
+    assert.equal(b.isInBackoffSinceUpdate(key, 0), false);
+    b.next(key, 0); // pull failed at 0 → ErrImagePull
+    assert.equal(b.isInBackoffSinceUpdate(key, s(9)), true); // ImagePullBackOff
+    assert.equal(b.isInBackoffSinceUpdate(key, s(10)), false); // retry
+    b.next(key, s(10)); // failed again
+    assert.equal(b.isInBackoffSinceUpdate(key, s(29)), true);
+    assert.equal(b.isInBackoffSinceUpdate(key, s(30)), false);
+  });
+});
