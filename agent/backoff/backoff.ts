@@ -42,11 +42,15 @@ export class Backoff {
     return eventTimeMs - entry.lastUpdateMs > 2 * this.maxMs;
   }
 
-  /** Records one more back-off step for key at `nowMs`; returns the new delay. */
-  next(key: string, nowMs: number): number {
+  /**
+   * Records one more back-off step for key; returns the new delay. Like upstream Next(id,
+   * eventTime): staleness is judged from eventTimeMs, and the entry's last update is set to nowMs
+   * (defaults to eventTimeMs).
+   */
+  next(key: string, eventTimeMs: number, nowMs: number = eventTimeMs): number {
     const entry = this.entries.get(key);
     let backoffMs: number;
-    if (!entry || this.expired(nowMs, entry)) backoffMs = this.initialMs;
+    if (!entry || this.expired(eventTimeMs, entry)) backoffMs = this.initialMs;
     else backoffMs = Math.min(entry.backoffMs * 2, this.maxMs);
     this.entries.set(key, { backoffMs, lastUpdateMs: nowMs });
     return backoffMs;

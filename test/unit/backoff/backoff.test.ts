@@ -109,3 +109,15 @@ describe("Backoff for image pulls (upstream puller pattern)", () => {
     assert.equal(b.isInBackoffSinceUpdate(key, s(30)), false);
   });
 });
+
+describe("Backoff.next with separate event and update times", () => {
+  it("staleness uses the event time, lastUpdate the current time", () => {
+    const b = new Backoff();
+    b.next("k", 0, 0);
+    b.next("k", s(5), s(15)); // 20 s, updated at 15 s
+    // event 615 s is exactly 600 s after the update → not stale: doubles
+    assert.equal(b.next("k", s(615), s(616)), s(40));
+    // event more than 600 s after the last update (616 s) → reset
+    assert.equal(b.next("k", s(1217), s(1217)), s(10));
+  });
+});
