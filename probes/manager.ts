@@ -8,7 +8,7 @@ import type { Probe } from "../agent/api/pod.ts";
 import type { Logger } from "../agent/log.ts";
 import type { Runtime } from "../cri/runtime.ts";
 import { newHealthClient } from "./handlers/grpc.ts";
-import { type HandlerOutcome, runHandler, userAgent } from "./handlers/index.ts";
+import { type HandlerOutcome, HttpRequestCache, runHandler, userAgent } from "./handlers/index.ts";
 import { ProbeMetrics } from "./metrics.ts";
 import { probeOf, validateProbe } from "./probe-spec.ts";
 import {
@@ -66,6 +66,7 @@ export class ProbeManager {
   readonly #random: () => number;
   readonly #logger: Logger;
   readonly #metrics = new ProbeMetrics();
+  readonly #httpCache = new HttpRequestCache();
   readonly #containers = new Map<string, ContainerProbes>();
 
   constructor(opts: ProbeManagerOptions) {
@@ -95,6 +96,13 @@ export class ProbeManager {
           `invalid ${kind} probe; its results may never change`,
         );
       }
+      const series = this.#metrics.seriesFor({
+        kind,
+        container: t.container.name,
+        pod: t.podName,
+        namespace: t.podNamespace,
+        podUid: t.podUid,
+      });
       const worker = new ProbeWorker(kind, t, probe, {
         clock: this.#clock,
         random: this.#random,
@@ -102,15 +110,8 @@ export class ProbeManager {
         run: (p, target, timeoutMs, signal) => this.#run(entry, p, target, timeoutMs, signal),
         mayProbe: () => kind === "startup" || entry.started,
         counted: (result, seconds) => {
-          const labels = {
-            kind,
-            container: t.container.name,
-            pod: t.podName,
-            namespace: t.podNamespace,
-            podUid: t.podUid,
-          };
-          this.#metrics.count(labels, result);
-          if (result === "successful") this.#metrics.observeDuration(labels, seconds);
+          series.count(result);
+          if (result === "successful") series.observe(seconds);
         },
         decided: (w, result, previous, changed, message) =>
           this.#decided(entry, w, result, previous, changed, message),
@@ -217,6 +218,7 @@ export class ProbeManager {
     if (this.#opts.runProbe) return this.#opts.runProbe(probe, target, timeoutMs, signal);
     return runHandler(probe, target, timeoutMs, {
       signal,
+      httpCache: this.#httpCache,
       runtime: this.#opts.runtime,
       purpose: "probe",
       ...(this.#opts.kubeVersion !== undefined && { kubeVersion: this.#opts.kubeVersion }),

@@ -25,6 +25,11 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 const labelText = (pairs: [string, string][]) => pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",");
 
+export interface ProbeSeries {
+  count(result: MetricResult): void;
+  observe(seconds: number): void;
+}
+
 interface Histogram {
   labels: string;
   podUid: string;
@@ -37,35 +42,57 @@ export class ProbeMetrics {
   readonly #counters = new Map<string, { labels: string; podUid: string; value: number }>();
   readonly #durations = new Map<string, Histogram>();
 
-  count(l: ProbeMetricLabels, result: MetricResult): void {
-    const labels = labelText([
+  /**
+   * The series of one worker, with label strings built once: probing at 200/s should not rebuild
+   * label text on every probe.
+   */
+  seriesFor(l: ProbeMetricLabels): ProbeSeries {
+    const counterLabels = (result: MetricResult) =>
+      labelText([
+        ["probe_type", PROBE_TYPE[l.kind]],
+        ["result", result],
+        ["container", l.container],
+        ["pod", l.pod],
+        ["namespace", l.namespace],
+        ["pod_uid", l.podUid],
+      ]);
+    const keys: Record<MetricResult, string> = {
+      successful: counterLabels("successful"),
+      failed: counterLabels("failed"),
+      unknown: counterLabels("unknown"),
+    };
+    const durationLabels = labelText([
       ["probe_type", PROBE_TYPE[l.kind]],
-      ["result", result],
       ["container", l.container],
       ["pod", l.pod],
       ["namespace", l.namespace],
-      ["pod_uid", l.podUid],
     ]);
-    const c = this.#counters.get(labels);
-    if (c) c.value++;
-    else this.#counters.set(labels, { labels, podUid: l.podUid, value: 1 });
+    return {
+      count: (result) => {
+        const labels = keys[result];
+        const c = this.#counters.get(labels);
+        if (c) c.value++;
+        else this.#counters.set(labels, { labels, podUid: l.podUid, value: 1 });
+      },
+      observe: (seconds) => {
+        let h = this.#durations.get(durationLabels);
+        if (!h) {
+          h = { labels: durationLabels, podUid: l.podUid, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+          this.#durations.set(durationLabels, h);
+        }
+        for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]!++;
+        h.sum += seconds;
+        h.count++;
+      },
+    };
+  }
+
+  count(l: ProbeMetricLabels, result: MetricResult): void {
+    this.seriesFor(l).count(result);
   }
 
   observeDuration(l: ProbeMetricLabels, seconds: number): void {
-    const labels = labelText([
-      ["probe_type", PROBE_TYPE[l.kind]],
-      ["container", l.container],
-      ["pod", l.pod],
-      ["namespace", l.namespace],
-    ]);
-    let h = this.#durations.get(labels);
-    if (!h) {
-      h = { labels, podUid: l.podUid, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
-      this.#durations.set(labels, h);
-    }
-    for (const [i, le] of BUCKETS.entries()) if (seconds <= le) h.counts[i]!++;
-    h.sum += seconds;
-    h.count++;
+    this.seriesFor(l).observe(seconds);
   }
 
   /** Drops every series of a pod (upstream deletes them when the pod's workers exit). */

@@ -44,6 +44,8 @@ export class ProbeWorker {
   #inFlight = false;
   #triggered = false;
   #abort: AbortController | undefined;
+  /** When the pending timer was meant to fire; timers may fire a little early by the wall clock. */
+  #dueAt = 0;
   #thresholds: ThresholdState = initialThresholdState();
   #probes = 0;
 
@@ -106,6 +108,7 @@ export class ProbeWorker {
     if (this.#stopped) return;
     if (this.#timer !== undefined) this.#deps.clock.clearTimeout(this.#timer);
     const clock = this.#deps.clock;
+    this.#dueAt = at;
     this.#timer = clock.setTimeout(
       () => {
         this.#timer = undefined;
@@ -118,7 +121,10 @@ export class ProbeWorker {
   async #tick(): Promise<void> {
     if (this.#stopped) return;
     const clock = this.#deps.clock;
-    const now = clock.now();
+    const started = clock.now();
+    // The tick's logical time: never before the grid point it was scheduled for, or an early
+    // timer would schedule that same grid point again and probe twice.
+    const now = Math.max(started, this.#dueAt);
     if (now < this.#earliest()) {
       this.#scheduleAt(gridPointAtOrAfter(this.#phase, this.#periodMs, this.#earliest()));
       return;
@@ -142,9 +148,11 @@ export class ProbeWorker {
     if (this.#stopped) return;
     this.#probes++;
     const end = clock.now();
-    this.#record(out, (end - now) / 1000);
+    this.#record(out, (end - started) / 1000);
     if (this.#stopped) return;
-    this.#scheduleAt(this.#triggered ? end : nextProbeAt(this.#phase, this.#periodMs, now, end));
+    this.#scheduleAt(
+      this.#triggered ? end : nextProbeAt(this.#phase, this.#periodMs, now, Math.max(end, now)),
+    );
   }
 
   #record(out: HandlerOutcome, seconds: number): void {

@@ -2,9 +2,10 @@
 // a redirect elsewhere ends the probe as a success with a warning, like the kubelet. No certificate
 // checks for HTTPS, no keep-alive, and at most `bodyLimit` bytes of the body are read before the
 // socket is destroyed.
-import http from "node:http";
-import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
 import type { HTTPGetAction } from "../../agent/api/pod.ts";
+import { formatRequest, ResponseParser } from "./http-wire.ts";
 import { describeNetError, type HandlerOutcome, outcome } from "./outcome.ts";
 import { type HandlerTarget, joinHostPort, resolveHost, resolvePort } from "./target.ts";
 
@@ -16,6 +17,8 @@ export interface HttpOptions {
   /** e.g. "kube-probe/1.34" or "kube-lifecycle/1.34". */
   userAgent: string;
   bodyLimit: number;
+  /** Reuse of parsed URLs and formatted requests across runs (probe workers). */
+  cache?: HttpRequestCache;
   /** Aborting ends the probe at once as a failure and closes its socket. */
   signal?: AbortSignal;
 }
@@ -63,35 +66,90 @@ export function probeHeaders(
   return { headers, host };
 }
 
+interface Prepared {
+  podIP: string | undefined;
+  hostNetwork: boolean;
+  userAgent: string;
+  container: HandlerTarget["container"];
+  first: URL;
+  headers: Record<string, string[]>;
+  hostOverride: string | undefined;
+  firstRequest: Buffer;
+}
+
+/**
+ * URL parsing and request formatting depend only on the action and the container instance: a
+ * worker probing every second can reuse them. Keyed by the action object of the container spec.
+ */
+export class HttpRequestCache {
+  readonly #byAction = new WeakMap<HTTPGetAction, Prepared>();
+
+  get(action: HTTPGetAction, target: HandlerTarget, userAgent: string): Prepared {
+    const c = this.#byAction.get(action);
+    if (
+      c &&
+      c.podIP === target.podIP &&
+      c.hostNetwork === target.hostNetwork &&
+      c.userAgent === userAgent &&
+      c.container === target.container
+    ) {
+      return c;
+    }
+    const p = prepare(action, target, userAgent);
+    this.#byAction.set(action, p);
+    return p;
+  }
+}
+
+function prepare(action: HTTPGetAction, target: HandlerTarget, userAgent: string): Prepared {
+  const first = probeUrl(action, target);
+  const { headers, host: hostOverride } = probeHeaders(action, userAgent);
+  const firstRequest = formatRequest(
+    first.pathname + first.search,
+    hostOverride ?? authority(first),
+    headers,
+  );
+  return {
+    podIP: target.podIP,
+    hostNetwork: target.hostNetwork,
+    userAgent,
+    container: target.container,
+    first,
+    headers,
+    hostOverride,
+    firstRequest,
+  };
+}
+
 export function runHttp(
   action: HTTPGetAction,
   target: HandlerTarget,
   timeoutMs: number,
   opts: HttpOptions,
 ): Promise<HandlerOutcome> {
-  let first: URL;
+  let prepared: Prepared;
   try {
-    first = probeUrl(action, target);
+    prepared = opts.cache
+      ? opts.cache.get(action, target, opts.userAgent)
+      : prepare(action, target, opts.userAgent);
   } catch (err) {
     return Promise.resolve(outcome("error", (err as Error).message));
   }
-  const { headers, host: hostOverride } = probeHeaders(action, opts.userAgent);
+  const { first, headers, hostOverride } = prepared;
 
   return new Promise((resolve) => {
-    let current: http.ClientRequest | undefined;
+    let socket: net.Socket | undefined;
+    let parser: ResponseParser | undefined;
     let currentUrl = first;
-    let phase = "awaiting headers";
     let done = false;
     const deadline = setTimeout(() => {
-      const why =
-        phase === "awaiting headers"
-          ? "Client.Timeout exceeded while awaiting headers"
-          : "Client.Timeout or context cancellation while reading body";
+      const why = parser?.headersDone
+        ? "Client.Timeout or context cancellation while reading body"
+        : "Client.Timeout exceeded while awaiting headers";
       finish(
         outcome("failure", `Get ${JSON.stringify(currentUrl.href)}: context deadline exceeded (${why})`),
       );
     }, timeoutMs);
-
     const onAbort = () =>
       finish(outcome("failure", `Get ${JSON.stringify(currentUrl.href)}: context canceled`));
     opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -101,87 +159,79 @@ export function runHttp(
       done = true;
       clearTimeout(deadline);
       opts.signal?.removeEventListener("abort", onAbort);
-      current?.destroy();
+      socket?.destroy();
       resolve(o);
     }
 
     function send(url: URL, hostHeader: string, redirects: number) {
       currentUrl = url;
-      phase = "awaiting headers";
-      const mod = url.protocol === "https:" ? https : http;
-      const req = mod.request({
-        method: "GET",
-        protocol: url.protocol,
-        hostname: bareHostname(url),
-        port: portOf(url),
-        path: url.pathname + url.search,
-        headers: { ...headers, Host: hostHeader },
-        agent: false,
-        rejectUnauthorized: false,
+      const p = new ResponseParser(opts.bodyLimit);
+      parser = p;
+      const host = bareHostname(url);
+      const port = portOf(url);
+      const request =
+        redirects === 0
+          ? prepared.firstRequest
+          : formatRequest(url.pathname + url.search, hostHeader, headers);
+      const s =
+        url.protocol === "https:"
+          ? tls.connect({
+              host,
+              port,
+              rejectUnauthorized: false,
+              ...(net.isIP(host) === 0 && { servername: host }),
+            })
+          : net.connect({ host, port });
+      socket = s;
+      s.once(url.protocol === "https:" ? "secureConnect" : "connect", () => s.write(request));
+      s.on("error", (err: NodeJS.ErrnoException) => {
+        if (done || s !== socket) return;
+        const what = p.headersDone ? err.message : describeNetError(err, "dial tcp", authority(url));
+        finish(outcome("failure", `Get ${JSON.stringify(url.href)}: ${what}`));
       });
-      current = req;
-      req.on("error", (err: NodeJS.ErrnoException) => {
-        if (done || req !== current) return;
-        finish(
-          outcome(
-            "failure",
-            `Get ${JSON.stringify(url.href)}: ${describeNetError(err, "dial tcp", authority(url))}`,
-          ),
-        );
+      s.on("data", (chunk: Buffer) => {
+        if (done || s !== socket) return;
+        p.feed(chunk);
+        if (p.done) completed(url, p, redirects);
       });
-      req.once("response", (res) => {
-        const code = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if (FOLLOWED_REDIRECTS.has(code) && location !== undefined && redirects < MAX_REDIRECTS) {
-          let next: URL | undefined;
-          try {
-            next = new URL(location, url);
-          } catch {
-            next = undefined;
-          }
-          if (
-            next &&
-            (next.protocol === "http:" || next.protocol === "https:") &&
-            next.hostname === first.hostname
-          ) {
-            res.destroy();
-            req.destroy();
-            // A custom Host survives only a relative redirect, as in Go's client.
-            const relative = !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(location) && !location.startsWith("//");
-            send(next, relative && hostOverride ? hostOverride : next.host, redirects + 1);
-            return;
-          }
-        }
-        readBody(res, code);
+      s.once("end", () => {
+        if (done || s !== socket) return;
+        p.end();
+        completed(url, p, redirects);
       });
-      req.end();
     }
 
-    function readBody(res: http.IncomingMessage, code: number) {
-      phase = "reading body";
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const complete = () => {
-        const body = Buffer.concat(chunks).toString("utf8");
-        if (code >= 200 && code < 300) finish(outcome("success", body));
-        else if (code >= 300 && code < 400)
-          finish(outcome("warning", `Probe terminated redirects, Response body: ${body}`));
-        else finish(outcome("failure", `HTTP probe failed with statuscode: ${code}`));
-      };
-      res.on("data", (chunk: Buffer) => {
-        if (done) return;
-        const room = opts.bodyLimit - size;
-        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-        size += Math.min(chunk.length, room);
-        if (size >= opts.bodyLimit) {
-          res.destroy();
-          complete();
+    function completed(url: URL, p: ResponseParser, redirects: number) {
+      if (p.error !== undefined) {
+        finish(outcome("failure", `Get ${JSON.stringify(url.href)}: ${p.error}`));
+        return;
+      }
+      const code = p.statusCode;
+      const location = p.headers.get("location");
+      if (FOLLOWED_REDIRECTS.has(code) && location !== undefined && redirects < MAX_REDIRECTS) {
+        let next: URL | undefined;
+        try {
+          next = new URL(location, url);
+        } catch {
+          next = undefined;
         }
-      });
-      res.once("end", complete);
-      res.on("error", (err) => {
-        if (!done) finish(outcome("failure", `Get ${JSON.stringify(currentUrl.href)}: ${err.message}`));
-      });
+        if (
+          next &&
+          (next.protocol === "http:" || next.protocol === "https:") &&
+          next.hostname === first.hostname
+        ) {
+          socket?.destroy();
+          // A custom Host survives only a relative redirect, as in Go's client.
+          const relative = !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(location) && !location.startsWith("//");
+          send(next, relative && hostOverride ? hostOverride : next.host, redirects + 1);
+          return;
+        }
+      }
+      const body = p.body.toString("utf8");
+      if (code >= 200 && code < 300) finish(outcome("success", body));
+      else if (code >= 300 && code < 400)
+        finish(outcome("warning", `Probe terminated redirects, Response body: ${body}`));
+      else finish(outcome("failure", `HTTP probe failed with statuscode: ${code}`));
     }
 
     if (opts.signal?.aborted) onAbort();

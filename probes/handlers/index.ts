@@ -5,13 +5,14 @@ import type { LifecycleHandler, ProbeHandler } from "../../agent/api/pod.ts";
 import type { Runtime } from "../../cri/runtime.ts";
 import { runExec } from "./exec.ts";
 import { runGrpc } from "./grpc.ts";
-import { DEFAULT_HTTP_BODY_LIMIT, runHttp } from "./http.ts";
+import { DEFAULT_HTTP_BODY_LIMIT, type HttpRequestCache, runHttp } from "./http.ts";
 import { type HandlerOutcome, outcome } from "./outcome.ts";
 import { runSleep } from "./sleep.ts";
 import { runTcp } from "./tcp.ts";
 import type { HandlerTarget } from "./target.ts";
 
 export type { HandlerOutcome, HandlerStatus } from "./outcome.ts";
+export { HttpRequestCache } from "./http.ts";
 export type { HandlerTarget } from "./target.ts";
 
 /** Version in the User-Agent (`kube-probe/<v>`), the Kubernetes minor this agent follows. */
@@ -25,6 +26,8 @@ export interface HandlerDeps {
   kubeVersion?: string;
   /** HTTP response bytes read at most (default 10 KiB). */
   httpBodyLimit?: number;
+  /** Reuse parsed httpGet URLs and formatted requests across runs. */
+  httpCache?: HttpRequestCache;
   /** Reuse a gRPC channel per address (probe workers); without it each call makes and closes one. */
   grpcClient?: (address: string) => grpc.Client;
   /** Cuts the handler short (sleep, httpGet, tcpSocket, grpc; not exec): the outcome is a failure. */
@@ -53,6 +56,7 @@ export async function runHandler(
         userAgent: userAgent(deps),
         bodyLimit: deps.httpBodyLimit ?? DEFAULT_HTTP_BODY_LIMIT,
         ...(deps.signal && { signal: deps.signal }),
+        ...(deps.httpCache && { cache: deps.httpCache }),
       });
     }
     if (handler.tcpSocket) return await runTcp(handler.tcpSocket, target, timeoutMs, deps.signal);
