@@ -1,0 +1,3 @@
+import { proxySuite } from "./suite.ts";
+
+proxySuite("nftables", "n");
