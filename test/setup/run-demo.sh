@@ -17,6 +17,8 @@ manifests="${NODELET_DEMO_MANIFESTS:-$repo/test/setup/demo-manifests}"
 ctd_dir="$demo_dir/containerd"
 # Inside the containerd instance's dir, so that stopping the instance removes it too.
 root_dir="$ctd_dir/nodelet"
+# Static pods are named <manifest name>-<node name>.
+node_name=demo
 nodelet_pid=""
 
 cleanup() {
@@ -51,7 +53,7 @@ cat <<EOF
 == nodelet runs the manifests in $manifests
    In another terminal:
      $node agent/cli/main.ts get pods -o wide --root-dir $root_dir
-     $node agent/cli/main.ts logs init-demo --root-dir $root_dir
+     $node agent/cli/main.ts logs init-demo-$node_name --root-dir $root_dir
      nsenter --net=/run/netns/$netns sh     # pods' network: wget -qO- http://<pod IP>:8080/
      ctr -a $socket -n k8s.io containers ls
    Ctrl-C stops everything.
@@ -62,6 +64,7 @@ EOF
 nsenter --net="/run/netns/$netns" -- "$node" agent/cli/main.ts run \
   --manifests "$manifests" \
   --runtime-endpoint "$endpoint" \
+  --node-name "$node_name" \
   --root-dir "$root_dir" \
   --pod-logs-dir "$root_dir/logs/pods" \
   --container-logs-dir "$root_dir/logs/containers" \
