@@ -14,7 +14,10 @@ cri_api_version="${NODELET_CRI_API_VERSION:-v0.34.2}"
 export NODELET_CACHE="$cache"
 
 t0=$(date +%s%N)
-step() { printf '[setup %5.1fs] %s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))e-3" "$*"; }
+step() {
+  local ms=$((($(date +%s%N) - t0) / 1000000))
+  printf '[setup %3d.%ds] %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$*"
+}
 die() {
   echo "setup: $*" >&2
   exit 1
@@ -42,8 +45,21 @@ done
 if ((${#missing[@]} > 0)); then
   step "installing packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Install services without starting them (a system etcd or containerd would take ports and
+  # sockets the tests use); tests start their own instances.
+  own_policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    own_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ -n "$own_policy" ]]; then
+    rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
 else
   step "packages: all installed"
 fi
