@@ -73,25 +73,26 @@ export class Kubelet {
 
   /** The complete set of pods that should run (from all sources). The first call marks sources ready. */
   setPods(pods: Pod[]): void {
-    const next = new Map(pods.map((p) => [p.metadata.uid ?? "", p]));
-    for (const [uid, pod] of this.#desired) {
-      if (next.has(uid)) continue;
+    const previous = this.#desired;
+    this.#desired = new Map(pods.map((p) => [p.metadata.uid ?? "", p]));
+    const wake: string[] = [];
+    for (const [uid, pod] of previous) {
+      if (this.#desired.has(uid)) continue;
       this.#log.info({ pod: podName(pod), podUid: uid }, "pod removed from its source: terminating");
       this.#terminating.set(uid, pod);
-      this.#workers.wake(uid);
+      wake.push(uid);
     }
-    for (const [uid, pod] of next) {
-      if (this.#desired.has(uid)) continue;
+    for (const [uid, pod] of this.#desired) {
+      if (previous.has(uid)) continue;
       this.#log.info({ pod: podName(pod), podUid: uid }, "pod added");
       this.#terminating.delete(uid);
-      this.#workers.wake(uid);
+      wake.push(uid);
     }
-    this.#desired = next;
-    if (!this.#sourcesReady) {
-      this.#sourcesReady = true;
-      // Now that the full desired set is known, anything else in the runtime is an orphan.
-      void this.relist();
-    }
+    const firstSet = !this.#sourcesReady;
+    this.#sourcesReady = true;
+    for (const uid of wake) this.#workers.wake(uid);
+    // Now that the full desired set is known, anything else in the runtime is an orphan.
+    if (firstSet) void this.relist();
   }
 
   /** The spec of a pod that should run, or is being terminated. */
@@ -163,7 +164,13 @@ export class Kubelet {
     if (!pod) {
       if (!this.#sourcesReady) return;
       const observed = await this.#o.inspector.inspectPod(uid);
-      await this.#o.syncer.terminate(uid, observed, this.#terminating.get(uid));
+      const spec = this.#terminating.get(uid);
+      if (!spec && observed.sandboxes.length === 0 && observed.containers.length === 0) {
+        // Already gone (a relist noticed its removal): nothing of it is left to stop.
+        this.#workers.forget(uid);
+        return;
+      }
+      await this.#o.syncer.terminate(uid, observed, spec);
       this.#terminating.delete(uid);
       this.#statuses.delete(uid);
       this.#startTimes.delete(uid);
@@ -224,8 +231,8 @@ function podFingerprints(snapshot: RuntimeSnapshot): Map<string, string> {
   const parts = new Map<string, string[]>();
   const add = (uid: string | undefined, part: string) => {
     if (!uid) return;
-    let list = parts.get(uid);
-    if (!list) parts.set(uid, (list = []));
+    const list = parts.get(uid) ?? [];
+    if (list.length === 0) parts.set(uid, list);
     list.push(part);
   };
   for (const s of snapshot.sandboxes) add(s.labels["io.kubernetes.pod.uid"], `s:${s.id}:${s.state}`);

@@ -34,7 +34,7 @@ export async function pullImageIfNeeded(
     };
   }
   const key = `${c.image}/${pod.metadata.uid}`;
-  if (backoff.isInBackoffSince(key, nowMs, nowMs)) {
+  if (backoff.isInBackoffSinceUpdate(key, nowMs)) {
     return {
       reason: "ImagePullBackOff",
       message: `Back-off pulling image "${c.image}"`,
@@ -48,7 +48,7 @@ export async function pullImageIfNeeded(
     log.info({ image: c.image, ref }, "pulled image");
     return { ref };
   } catch (err) {
-    backoff.next(key, nowMs);
+    backoff.next(key, nowMs, nowMs);
     const message = `Failed to pull image "${c.image}": ${(err as Error).message}`;
     log.warn({ image: c.image, reason: "ErrImagePull" }, message);
     return { reason: "ErrImagePull", message, retryAfterMs: backoff.get(key) };

@@ -46,8 +46,11 @@ export interface HookRunner {
 
 /** Crash-loop / image-pull back-off keyed by a stable string, time passed in (ms). */
 export interface BackoffPolicy {
+  /** Crash loops: still waiting, counted from the container's finish time. */
   isInBackoffSince(key: string, eventMs: number, nowMs: number): boolean;
-  next(key: string, eventMs: number): void;
+  /** Image pulls: still waiting, counted from the last failed attempt. */
+  isInBackoffSinceUpdate(key: string, eventMs: number): boolean;
+  next(key: string, eventMs: number, nowMs: number): void;
   /** Current back-off duration for the key in ms (0 when none). */
   get(key: string): number;
   reset(key: string): void;

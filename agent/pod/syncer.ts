@@ -308,7 +308,7 @@ export class PodSyncer {
     const now = this.#now();
 
     if (start.previous?.state === "exited") {
-      this.#d.crashBackoff.next(backoffKey(pod, spec.name), start.previous.finishedAtMs);
+      this.#d.crashBackoff.next(backoffKey(pod, spec.name), start.previous.finishedAtMs, now);
     }
 
     const image = await pullImageIfNeeded(this.#d.runtime, this.#d.imageBackoff, pod, spec, now, clog);

@@ -1,0 +1,217 @@
+// Pod startup benchmark: 30 pods dropped into the manifests directory at once, time from the file to
+// every container running (the runtime's own startedAt), against the floor measured in the same run:
+// the same 30 pods created by calling the CRI sequence directly (RunPodSandbox, CreateContainer,
+// StartContainer, all pods concurrently) with no agent logic. Then nodelet's RSS with 100 pods.
+//
+//   npm run bench            (ROUNDS=2 by default; PODS=30; RSS_PODS=100)
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Pod } from "../../agent/api/pod.ts";
+import { podLogDir } from "../../agent/logs/log-paths.ts";
+import { containerConfig } from "../../agent/pod/container-config.ts";
+import { sandboxConfig } from "../../agent/pod/sandbox-config.ts";
+import { callUnary, loadCriClients } from "../../cri/grpc/clients.ts";
+import type { CriClients } from "../../cri/grpc/clients.ts";
+import { toCriContainerConfig, toCriSandboxConfig } from "../../cri/grpc/mapping.ts";
+import { startContainerd } from "../harness/containerd.ts";
+import { BUSYBOX_IMAGE } from "../harness/images.ts";
+import { startNodelet } from "../harness/nodelet.ts";
+
+const PODS = Number(process.env.PODS ?? 30);
+const RSS_PODS = Number(process.env.RSS_PODS ?? 100);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const CALL_TIMEOUT = 120_000;
+
+function manifest(name: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: default}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: ${BUSYBOX_IMAGE}
+    imagePullPolicy: IfNotPresent
+    command: ["sleep", "3600"]
+`;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+interface Figures {
+  p50: number;
+  p99: number;
+  wall: number;
+}
+
+function figures(perPodMs: number[]): Figures {
+  return { p50: percentile(perPodMs, 50), p99: percentile(perPodMs, 99), wall: Math.max(...perPodMs) };
+}
+
+type Raw = Record<string, unknown>;
+
+async function startedAtMs(cri: CriClients, id: string): Promise<number> {
+  const res = await callUnary<{ status: { started_at: string } }>(
+    cri.runtime,
+    "ContainerStatus",
+    { container_id: id },
+    CALL_TIMEOUT,
+  );
+  return Number(res.status.started_at.slice(0, -6));
+}
+
+async function removeAll(cri: CriClients): Promise<void> {
+  const { items } = await callUnary<{ items: { id: string }[] }>(
+    cri.runtime,
+    "ListPodSandbox",
+    {},
+    CALL_TIMEOUT,
+  );
+  await Promise.all(
+    items.map(async (s) => {
+      await callUnary(cri.runtime, "StopPodSandbox", { pod_sandbox_id: s.id }, CALL_TIMEOUT);
+      await callUnary(cri.runtime, "RemovePodSandbox", { pod_sandbox_id: s.id }, CALL_TIMEOUT);
+    }),
+  );
+}
+
+/** The floor: the CRI calls alone, for the same pods, all at once. */
+async function floorRound(
+  cri: CriClients,
+  logsRoot: string,
+  cgroupRoot: string,
+  round: number,
+): Promise<Figures> {
+  const pods: Pod[] = Array.from({ length: PODS }, (_, i) => ({
+    metadata: { name: `floor-${round}-${i}`, namespace: "default", uid: `floor-${round}-${i}-uid` },
+    spec: { containers: [{ name: "main", image: BUSYBOX_IMAGE, command: ["sleep", "3600"] }] },
+  }));
+  const imageRef = (
+    await callUnary<{ image: { id: string } }>(
+      cri.image,
+      "ImageStatus",
+      { image: { image: BUSYBOX_IMAGE } },
+      CALL_TIMEOUT,
+    )
+  ).image.id;
+  const t0 = Date.now();
+  const ids = await Promise.all(
+    pods.map(async (pod) => {
+      const sb = sandboxConfig(pod, {
+        attempt: 0,
+        logDirectory: podLogDir(logsRoot, "default", pod.metadata.name!, pod.metadata.uid!),
+        cgroupParent: `${cgroupRoot}/floor/pod${pod.metadata.uid}`,
+        dns: {
+          servers: [],
+          clusterDomain: "cluster.local",
+          host: { servers: [], searches: [], options: [] },
+        },
+      });
+      const { pod_sandbox_id } = await callUnary<{ pod_sandbox_id: string }>(
+        cri.runtime,
+        "RunPodSandbox",
+        { config: toCriSandboxConfig(sb) },
+        CALL_TIMEOUT,
+      );
+      const cc = containerConfig(pod, pod.spec.containers[0]!, {
+        kind: "app",
+        restartCount: 0,
+        imageRef,
+        envs: [],
+        mounts: [],
+        resources: {},
+      });
+      const { container_id } = await callUnary<{ container_id: string }>(
+        cri.runtime,
+        "CreateContainer",
+        {
+          pod_sandbox_id,
+          config: toCriContainerConfig(cc, sb),
+          sandbox_config: toCriSandboxConfig(sb),
+        } as Raw,
+        CALL_TIMEOUT,
+      );
+      await callUnary(cri.runtime, "StartContainer", { container_id }, CALL_TIMEOUT);
+      return container_id;
+    }),
+  );
+  const started = await Promise.all(ids.map((id) => startedAtMs(cri, id)));
+  await removeAll(cri);
+  return figures(started.map((s) => s - t0));
+}
+
+async function runningContainers(cri: CriClients): Promise<{ id: string; name: string }[]> {
+  const { containers } = await callUnary<{
+    containers: { id: string; state: string; labels: Record<string, string> }[];
+  }>(cri.runtime, "ListContainers", { filter: { state: { state: "CONTAINER_RUNNING" } } }, CALL_TIMEOUT);
+  return containers.map((c) => ({ id: c.id, name: c.labels["io.kubernetes.pod.name"] ?? "" }));
+}
+
+function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+async function main(): Promise<void> {
+  const ctd = await startContainerd();
+  const cri = await loadCriClients(ctd.endpoint);
+  try {
+    const rows: string[] = [];
+    const nodelet = await startNodelet(ctd, { extraArgs: ["--healthz-port", "0"] });
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const floor = await floorRound(cri, `${ctd.dir}/floor-logs`, ctd.cgroupRoot, round);
+        const names = Array.from({ length: PODS }, (_, i) => `bench-${round}-${i}`);
+        const t0 = Date.now();
+        for (const n of names) nodelet.writeManifest(`${n}.yaml`, manifest(n));
+        let running: { id: string; name: string }[] = [];
+        for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(20)) {
+          running = (await runningContainers(cri)).filter((c) => c.name.startsWith(`bench-${round}-`));
+          if (running.length === PODS) break;
+        }
+        if (running.length !== PODS) throw new Error(`only ${running.length}/${PODS} pods running`);
+        const started = await Promise.all(running.map((c) => startedAtMs(cri, c.id)));
+        const agent = figures(started.map((s) => s - t0));
+        rows.push(
+          `round ${round + 1}: floor p50 ${floor.p50} ms p99 ${floor.p99} ms wall ${floor.wall} ms | ` +
+            `nodelet p50 ${agent.p50} ms p99 ${agent.p99} ms wall ${agent.wall} ms | ` +
+            `ratio p50 ${(agent.p50 / floor.p50).toFixed(2)}x p99 ${(agent.p99 / floor.p99).toFixed(2)}x wall ${(agent.wall / floor.wall).toFixed(2)}x`,
+        );
+        console.log(rows.at(-1));
+        // Remove this round's pods through nodelet itself (the files go away) before the next round.
+        for (const n of names) rmSync(`${nodelet.manifestsDir}/${n}.yaml`);
+        await nodelet.waitFor("bench pods gone", (pods) => pods.length === 0, 120_000);
+        for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(200)) {
+          if ((await runningContainers(cri)).length === 0) break;
+        }
+      }
+
+      const names = Array.from({ length: RSS_PODS }, (_, i) => `rss-${i}`);
+      for (const n of names) nodelet.writeManifest(`${n}.yaml`, manifest(n));
+      for (const deadline = Date.now() + 300_000; Date.now() < deadline; await sleep(500)) {
+        if ((await runningContainers(cri)).length === RSS_PODS) break;
+      }
+      await sleep(5_000);
+      const pid = Number(
+        execFileSync("pgrep", ["-f", `--root-dir ${nodelet.rootDir}`])
+          .toString()
+          .trim()
+          .split("\n")[0],
+      );
+      console.log(
+        `nodelet RSS with ${RSS_PODS} running pods: ${rssMiB(pid).toFixed(1)} MiB (target < 120 MiB)`,
+      );
+    } finally {
+      await nodelet.stop();
+    }
+  } finally {
+    cri.close();
+    await ctd.stop();
+  }
+}
+
+await main();
