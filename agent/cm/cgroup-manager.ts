@@ -16,7 +16,6 @@ import { type CgroupLayout, detectCgroupLayout, hierarchyFor } from "./cgroup-la
 import {
   type CgroupDriver,
   cgroupDirectory,
-  podCgroupName,
   podUidFromDirName,
   qosParentDirectories,
 } from "./cgroup-names.ts";
@@ -42,7 +41,7 @@ export interface CgroupManagerOptions {
 }
 
 export interface PodCgroup {
-  /** The name to pass back to ensure/update/remove. */
+  /** The cgroup's directory (under the root), accepted by ensure/update/remove. */
   path: string;
   uid: string;
 }
@@ -186,7 +185,7 @@ export class CgroupManager {
         for (const entry of entries) {
           const uid = podUidFromDirName(this.driver, entry);
           if (uid === undefined) continue;
-          const path = podCgroupName(this.driver, `${parent}/${entry}`);
+          const path = `${parent}/${entry}`;
           found.set(path, { path, uid });
         }
       }

@@ -29,14 +29,19 @@ export function expandSystemdSlice(slice: string): string {
 }
 
 /**
- * The directory (relative to each hierarchy's mount point) for a cgroup name:
- * - a path starting with "/" is taken as is (cgroupfs: `toCgroupfsPath(...)`, root included);
- * - with the systemd driver, a slice name is expanded and placed under the root.
+ * The directory (relative to each hierarchy's mount point) for a cgroup name, always under the root:
+ * - an absolute path (`toCgroupfsPath(...)`, `toSystemdPath(...)`, or a path listPodCgroups returned)
+ *   is taken as is when it is already under the root, and placed under the root otherwise;
+ * - with the systemd driver, a bare slice name ("kubepods-pod<uid>.slice") is expanded first.
  */
 export function cgroupDirectory(driver: CgroupDriver, root: string, name: string): string {
-  if (name.startsWith("/")) return normalize(name);
-  if (driver === "systemd") return underRoot(root, expandSystemdSlice(name));
-  throw new Error(`cgroupfs cgroup path must be absolute, got ${JSON.stringify(name)}`);
+  let path: string;
+  if (name.startsWith("/")) path = normalize(name);
+  else if (driver === "systemd") path = expandSystemdSlice(name);
+  else throw new Error(`cgroupfs cgroup path must be absolute, got ${JSON.stringify(name)}`);
+  const base = normalize(root);
+  if (base === "/" || path === base || path.startsWith(`${base}/`)) return path;
+  return underRoot(base, path);
 }
 
 function normalize(path: string): string {
@@ -72,10 +77,4 @@ export function podUidFromDirName(driver: CgroupDriver, dirName: string): string
     return m?.[1]?.replaceAll("_", "-");
   }
   return CGROUPFS_POD.exec(dirName)?.[1];
-}
-
-/** The name to hand back to callers for a pod cgroup found on disk (what ensure()/remove() accept). */
-export function podCgroupName(driver: CgroupDriver, directory: string): string {
-  if (driver === "systemd") return directory.slice(directory.lastIndexOf("/") + 1);
-  return directory;
 }

@@ -5,9 +5,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import type { Pod } from "../../../agent/api/pod.ts";
 import { detectCgroupLayout } from "../../../agent/cm/cgroup-layout.ts";
 import { CgroupManager } from "../../../agent/cm/cgroup-manager.ts";
 import { silentLogger } from "../../../agent/log.ts";
+import { podCgroupLimits, podCgroupName, toCgroupfsPath } from "../../../agent/resources/pod-cgroup.ts";
+import { qosClass } from "../../../agent/resources/qos.ts";
 
 const root = `/nodelet-cmtest-${randomBytes(4).toString("hex")}`;
 const layout = await detectCgroupLayout();
@@ -151,7 +154,39 @@ test("systemd driver without systemd: .slice directories under cgroupfs", {
   await cm.ensure(slice, { cpuShares: 512, memoryLimitBytes: 67108864 });
   const dir = join(mountOf("memory"), root, "sd/kubepods.slice/kubepods-burstable.slice", slice);
   assert.equal(await read(join(dir, "memory.limit_in_bytes")), "67108864");
-  assert.deepEqual(await cm.listPodCgroups(), [{ path: slice, uid }]);
+  assert.deepEqual(await cm.listPodCgroups(), [
+    { path: `${root}/sd/kubepods.slice/kubepods-burstable.slice/${slice}`, uid },
+  ]);
+  // The expanded form (agent/resources toSystemdPath) names the same cgroup.
+  assert.equal(await cm.exists(`/kubepods.slice/kubepods-burstable.slice/${slice}`), true);
   await cm.remove(slice);
   assert.deepEqual(await cm.listPodCgroups(), []);
+});
+
+test("wired to agent/resources: path and limits computed from a pod", {
+  skip: layout.version !== 1,
+}, async () => {
+  const cm = new CgroupManager({ driver: "cgroupfs", root, logger: silentLogger() });
+  const uid = randomUUID();
+  const pod: Pod = {
+    metadata: { name: "p", namespace: "default", uid },
+    spec: {
+      containers: [
+        {
+          name: "c",
+          image: "busybox",
+          resources: { requests: { cpu: "100m" }, limits: { cpu: "500m", memory: "64Mi" } },
+        },
+      ],
+    },
+  };
+  const path = toCgroupfsPath(podCgroupName(qosClass(pod), uid), root);
+  assert.equal(path, `${root}/kubepods/burstable/pod${uid}`);
+  await cm.ensure(path, podCgroupLimits(pod));
+  const mem = join(mountOf("memory"), path);
+  const cpu = join(mountOf("cpu"), path);
+  assert.equal(await read(join(mem, "memory.limit_in_bytes")), "67108864");
+  assert.equal(await read(join(cpu, "cpu.cfs_quota_us")), "50000");
+  assert.equal(await read(join(cpu, "cpu.shares")), "102");
+  await cm.remove(path);
 });

@@ -26,6 +26,13 @@ test("cgroup directories per driver", () => {
   );
   assert.equal(cgroupDirectory("systemd", "/", "kubepods-pod1.slice"), "/kubepods.slice/kubepods-pod1.slice");
   assert.equal(cgroupDirectory("systemd", "/t", "kubepods.slice"), "/t/kubepods.slice");
+  assert.equal(
+    cgroupDirectory("systemd", "/t", "/kubepods.slice/kubepods-pod1.slice"),
+    "/t/kubepods.slice/kubepods-pod1.slice",
+  );
+  assert.equal(cgroupDirectory("systemd", "/t/", "/t/kubepods.slice"), "/t/kubepods.slice");
+  assert.equal(cgroupDirectory("cgroupfs", "/x", "/kubepods/pod1"), "/x/kubepods/pod1");
+  assert.equal(cgroupDirectory("cgroupfs", "/x", "/xy/kubepods"), "/x/xy/kubepods");
   assert.throws(() => cgroupDirectory("cgroupfs", "/", "kubepods"), /absolute/);
   assert.throws(() => cgroupDirectory("cgroupfs", "/", "/kubepods/../x"), /\.\./);
   assert.equal(underRoot("/", "kubepods"), "/kubepods");
