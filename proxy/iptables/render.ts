@@ -194,18 +194,22 @@ export function renderRestore(
 ): string {
   const nat: string[] = ["*nat"];
   const natRules: string[] = [];
+  const natDeletes: string[] = [];
   const filter: string[] = ["*filter"];
+  // Large arrays are appended with loops: spreading 100k lines into push() overflows the stack.
+  const append = (to: string[], from: readonly string[]) => {
+    for (const l of from) to.push(l);
+  };
   for (const c of STATIC_NAT_CHAINS) nat.push(`:${c} - [0:0]`);
   for (const c of STATIC_FILTER_CHAINS) filter.push(`:${c} - [0:0]`);
   const services: string[] = [];
   const nodePorts: string[] = [];
-  const filterRules: string[] = [];
   const filterExt: string[] = [];
   for (const r of all.values()) {
-    services.push(...r.natServices);
-    nodePorts.push(...r.natNodePorts);
-    filterRules.push(...r.filterServices);
-    filterExt.push(...r.filterExternal);
+    append(services, r.natServices);
+    append(nodePorts, r.natNodePorts);
+    append(filter, r.filterServices);
+    append(filterExt, r.filterExternal);
   }
   const desiredChains = new Set<string>();
   const keys = changed === "full" ? new Set([...all.keys(), ...previous.keys()]) : new Set(changed);
@@ -218,7 +222,7 @@ export function renderRestore(
       const old = prev?.natChains.get(chain);
       if (changed !== "full" && old && old.join("\n") === rules.join("\n")) continue;
       nat.push(`:${chain} - [0:0]`);
-      natRules.push(...rules);
+      append(natRules, rules);
     }
     for (const chain of prev?.natChains.keys() ?? []) if (!next?.natChains.has(chain)) toDelete.add(chain);
   }
@@ -227,16 +231,24 @@ export function renderRestore(
   for (const c of toDelete) {
     if (desiredChains.has(c) || STATIC_NAT_CHAINS.includes(c)) continue;
     nat.push(`:${c} - [0:0]`);
-    natRules.push(`-X ${c}`);
+    natDeletes.push(`-X ${c}`);
   }
-  nat.push(...staticNatRules(cfg).filter((r) => !r.startsWith("-A KUBE-SERVICES")), ...services);
-  nat.push(...staticNatRules(cfg).filter((r) => r.startsWith("-A KUBE-SERVICES")), ...nodePorts);
-  // Deletions (-X) must come after the rules that referenced them are gone (chains were flushed above).
-  nat.push(
-    ...natRules.filter((r) => !r.startsWith("-X ")),
-    ...natRules.filter((r) => r.startsWith("-X ")),
-    "COMMIT",
+  const statics = staticNatRules(cfg);
+  append(
+    nat,
+    statics.filter((r) => !r.startsWith("-A KUBE-SERVICES")),
   );
-  filter.push(...filterRules, ...filterExt, "COMMIT");
-  return `${[...filter, ...nat].join("\n")}\n`;
+  append(nat, services);
+  append(
+    nat,
+    statics.filter((r) => r.startsWith("-A KUBE-SERVICES")),
+  );
+  append(nat, nodePorts);
+  append(nat, natRules);
+  // Deletions (-X) come after the rules that referenced them are gone (their chains were flushed above).
+  append(nat, natDeletes);
+  nat.push("COMMIT");
+  append(filter, filterExt);
+  filter.push("COMMIT");
+  return `${filter.join("\n")}\n${nat.join("\n")}\n`;
 }

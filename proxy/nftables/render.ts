@@ -1,6 +1,9 @@
 // Renders nft scripts for nodelet's table: a full sync (one atomic transaction that rewrites the
 // table's content without ever deleting the table) and incremental syncs (element and chain deltas
 // of the Services that changed, computed from what was committed, never from listing the kernel).
+// Any deletion costs the kernel transaction ≈ 8-10 ms here, so incremental syncs avoid deletions that
+// are not needed for correctness: endpoint-map buckets beyond a Service's endpoint count and hairpin
+// pairs are left "lingering" (never matched) until the next full sync rewrites the maps.
 import type { ServicePortInfo } from "../model.ts";
 import {
   groupChain,
@@ -8,24 +11,13 @@ import {
   type NftChain,
   type NftConfig,
   type NftElement,
+  MAPS,
   type NftObjects,
   nodePortGroupChain,
   serviceObjects,
 } from "./objects.ts";
+import { arrangeService } from "./arrange.ts";
 import { ENDPOINT_MAPS, isMap, PRECREATED_GROUPS, STATIC_SETS, staticChains } from "./skeleton.ts";
-
-export interface NftPlan {
-  script: string;
-  /** Set when an incremental plan cannot be expressed (a new group chain): do a full sync instead. */
-  needsFull?: boolean;
-  /** Records the plan as committed; call only after the kernel accepted the script. */
-  commit(): void;
-}
-
-interface ElementOwners {
-  /** owner (Service key) → value; the first owner's value is the one in the kernel. */
-  owners: Map<string, string | undefined>;
-}
 
 const ELEMENTS_PER_LINE = 2000;
 
@@ -38,9 +30,6 @@ function groupChainRule(name: string, n: number): string {
 function groupChains(o: NftObjects): string[] {
   return [...o.groups.map(groupChain), ...o.nodePortGroups.map(nodePortGroupChain)];
 }
-
-const elementId = (e: NftElement) => `${e.set}|${e.key}`;
-const firstValue = (o: ElementOwners) => o.owners.values().next().value;
 
 /** Appends `verb element` lines for `elements`, grouped per set and chunked. */
 function elementLines(lines: string[], table: string, verb: "add" | "delete", elements: NftElement[]): void {
@@ -74,15 +63,53 @@ const groupChainOf = (name: string): NftChain => {
   return { name, rules: [groupChainRule(name, n)] };
 };
 
+const elementId = (e: NftElement) => `${e.set}|${e.key}`;
+
+/** Elements that may stay in the kernel when no longer wanted (they can never match a packet). */
+const LINGERING = new Set<string>([MAPS.serviceEndpoints, MAPS.nodePortEndpoints, MAPS.hairpin]);
+
+/** The frontend ("addr . proto . port" or "proto . port", prefixed by its kind) an element belongs to; null for shared ones. */
+function frontendOf(e: NftElement): string | null {
+  switch (e.set) {
+    case MAPS.hairpin:
+      return null;
+    case MAPS.serviceEndpoints:
+    case MAPS.nodePortEndpoints:
+      return `${e.set === MAPS.serviceEndpoints ? "a" : "n"}|${e.key.slice(0, e.key.lastIndexOf(" . "))}`;
+    case MAPS.serviceNodePorts:
+    case MAPS.noEndpointNodePorts:
+    case MAPS.masqNodePorts:
+      return `n|${e.key}`;
+    default:
+      return `a|${e.key}`;
+  }
+}
+
+export interface NftPlan {
+  script: string;
+  /** Set when an incremental plan cannot be expressed (a new group chain, a freed conflict): do a full sync. */
+  needsFull?: boolean;
+  /** Records the plan as committed; call only after the kernel accepted the script. */
+  commit(): void;
+}
+
 export class NftRuleset {
   readonly cfg: NftConfig;
   readonly table: string;
-  #perService = new Map<string, NftObjects>();
-  #elements = new Map<string, ElementOwners>();
+  /** What was committed per Service, endpoints in kernel (bucket) order. */
+  #perService = new Map<string, ServicePortInfo[]>();
+  /** frontend → owning Service key (first one wins on conflicts). */
+  #owners = new Map<string, string>();
+  /** Frontends wanted by more than one Service. */
+  #conflicted = new Set<string>();
+  /** Elements still in the kernel though unwanted: id → value. */
+  #lingering = new Map<string, string | undefined>();
   #groupChains = new Set<string>();
   #affinityChains = new Map<string, string>();
   #affinitySets = new Set<string>();
   #committedOnce = false;
+  /** Conflicting frontends found by the last plan (for logging). */
+  conflicts: string[] = [];
 
   constructor(cfg: NftConfig) {
     this.cfg = cfg;
@@ -91,11 +118,6 @@ export class NftRuleset {
 
   get hasCommitted(): boolean {
     return this.#committedOnce;
-  }
-
-  /** Number of elements nodelet believes are in its maps and sets. */
-  get elementCount(): number {
-    return this.#elements.size;
   }
 
   /**
@@ -107,25 +129,33 @@ export class NftRuleset {
     existing?: { chains: string[]; sets: string[] },
   ): NftPlan {
     const t = this.table;
-    const perService = new Map<string, NftObjects>();
-    const elements = new Map<string, ElementOwners>();
+    const owners = new Map<string, string>();
+    const conflicted = new Set<string>();
+    const seen = new Set<string>();
     const desiredElements: NftElement[] = [];
     const chains = new Map<string, NftChain>();
     const sets = new Map<string, NftAffinitySet>();
+    this.conflicts = [];
     for (let n = 1; n <= PRECREATED_GROUPS; n++) {
       for (const g of [groupChain(n), nodePortGroupChain(n)]) chains.set(g, groupChainOf(g));
     }
     for (const key of [...model.keys()].sort()) {
       const objs = serviceObjects(model.get(key)!, this.cfg);
-      perService.set(key, objs);
       for (const e of objs.elements) {
-        const id = elementId(e);
-        const owners = elements.get(id);
-        if (owners) owners.owners.set(key, e.value);
-        else {
-          elements.set(id, { owners: new Map([[key, e.value]]) });
-          desiredElements.push(e);
+        const f = frontendOf(e);
+        if (f !== null) {
+          const owner = owners.get(f);
+          if (owner === undefined) owners.set(f, key);
+          else if (owner !== key) {
+            if (!conflicted.has(f)) this.conflicts.push(`${f} wanted by ${owner} and ${key}`);
+            conflicted.add(f);
+            continue;
+          }
         }
+        const id = elementId(e);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        desiredElements.push(e);
       }
       for (const c of objs.chains) chains.set(c.name, c);
       for (const g of groupChains(objs)) chains.set(g, groupChainOf(g));
@@ -164,17 +194,14 @@ export class NftRuleset {
     if (this.cfg.nodePortCIDRs.length > 0) {
       lines.push(`add element ${t} nodeport-ips { ${this.cfg.nodePortCIDRs.join(", ")} }`);
     }
-    elementLines(
-      lines,
-      t,
-      "add",
-      desiredElements.map((e) => ({ ...e, value: firstValue(elements.get(elementId(e))!) })),
-    );
+    elementLines(lines, t, "add", desiredElements);
     return {
       script: `${lines.join("\n")}\n`,
       commit: () => {
-        this.#perService = perService;
-        this.#elements = elements;
+        this.#perService = new Map(model);
+        this.#owners = owners;
+        this.#conflicted = conflicted;
+        this.#lingering = new Map();
         this.#groupChains = new Set([...chains.keys()].filter((c) => !c.startsWith("affinity-")));
         this.#affinityChains = new Map(
           [...chains.values()]
@@ -187,51 +214,85 @@ export class NftRuleset {
     };
   }
 
+  /** The elements of `objs` whose frontends `key` owns (given `owners`), by id. */
+  #owned(objs: NftObjects, key: string, owners: (f: string) => string | undefined): Map<string, NftElement> {
+    const out = new Map<string, NftElement>();
+    for (const e of objs.elements) {
+      const f = frontendOf(e);
+      if (f !== null && owners(f) !== key) continue;
+      out.set(elementId(e), e);
+    }
+    return out;
+  }
+
   /** An incremental sync of the Services in `changed`. Returns an empty script when nothing differs. */
   planIncremental(changed: Iterable<string>, model: ReadonlyMap<string, ServicePortInfo[]>): NftPlan {
     const t = this.table;
-    const touched = new Map<
-      string,
-      { before: ElementOwners | undefined; after: ElementOwners; sample: NftElement }
-    >();
-    const touch = (e: NftElement) => {
-      const id = elementId(e);
-      let entry = touched.get(id);
-      if (!entry) {
-        const before = this.#elements.get(id);
-        entry = { before, after: { owners: new Map(before?.owners) }, sample: e };
-        touched.set(id, entry);
-      }
-      return entry;
+    const full: NftPlan = { script: "", needsFull: true, commit: () => {} };
+    const ownerChanges = new Map<string, string | undefined>();
+    const ownerOf = (f: string) => (ownerChanges.has(f) ? ownerChanges.get(f) : this.#owners.get(f));
+    const arranged = new Map<string, ServicePortInfo[] | undefined>();
+    const deletes: NftElement[] = [];
+    const adds: NftElement[] = [];
+    const lingering = new Map<string, string | undefined>();
+    const unlinger = new Set<string>();
+    const inKernel = (id: string): { v: string | undefined } | null => {
+      if (unlinger.has(id)) return null;
+      if (lingering.has(id)) return { v: lingering.get(id) };
+      return this.#lingering.has(id) ? { v: this.#lingering.get(id) } : null;
     };
-    const nextObjects = new Map<string, NftObjects | undefined>();
     const oldAff = new Map<string, string>();
     const newAff = new Map<string, NftChain>();
     const oldSets = new Set<string>();
     const newSets = new Map<string, NftAffinitySet>();
-    const newGroups = new Set<string>();
+    this.conflicts = [];
     for (const key of changed) {
-      const old = this.#perService.get(key);
+      const oldPorts = this.#perService.get(key);
       const ports = model.get(key);
-      const next = ports && ports.length > 0 ? serviceObjects(ports, this.cfg) : undefined;
-      nextObjects.set(key, next);
-      for (const e of old?.elements ?? []) touch(e).after.owners.delete(key);
-      for (const e of next?.elements ?? []) touch(e).after.owners.set(key, e.value);
-      for (const c of old?.chains ?? []) oldAff.set(c.name, c.rules.join("\n"));
-      for (const s of old?.sets ?? []) oldSets.add(s.name);
-      for (const c of next?.chains ?? []) newAff.set(c.name, c);
-      for (const s of next?.sets ?? []) newSets.set(s.name, s);
-      for (const g of next ? groupChains(next) : []) if (!this.#groupChains.has(g)) newGroups.add(g);
+      const nextPorts = ports && ports.length > 0 ? arrangeService(oldPorts, ports) : undefined;
+      arranged.set(key, nextPorts);
+      const oldObjs = oldPorts ? serviceObjects(oldPorts, this.cfg) : undefined;
+      const nextObjs = nextPorts ? serviceObjects(nextPorts, this.cfg) : undefined;
+      const oldEls = oldObjs ? this.#owned(oldObjs, key, ownerOf) : new Map<string, NftElement>();
+      for (const e of oldEls.values()) {
+        const f = frontendOf(e);
+        if (f !== null) {
+          if (this.#conflicted.has(f)) return full; // another Service may now take it over
+          ownerChanges.set(f, undefined);
+        }
+      }
+      for (const e of nextObjs?.elements ?? []) {
+        const f = frontendOf(e);
+        if (f === null) continue;
+        const owner = ownerOf(f);
+        if (owner === undefined) ownerChanges.set(f, key);
+        else if (owner !== key) this.conflicts.push(`${f} wanted by ${owner} and ${key}`);
+      }
+      const nextEls = nextObjs ? this.#owned(nextObjs, key, ownerOf) : new Map<string, NftElement>();
+      for (const [id, e] of oldEls) {
+        if (nextEls.has(id)) continue;
+        if (LINGERING.has(e.set)) lingering.set(id, e.value);
+        else deletes.push(e);
+      }
+      for (const [id, e] of nextEls) {
+        const old = oldEls.get(id);
+        const before = old ? { v: old.value } : inKernel(id);
+        if (before && before.v === e.value) {
+          if (!oldEls.has(id)) unlinger.add(id);
+          lingering.delete(id);
+          continue;
+        }
+        if (before) deletes.push(e);
+        lingering.delete(id);
+        unlinger.add(id);
+        adds.push(e);
+      }
+      for (const c of oldObjs?.chains ?? []) oldAff.set(c.name, c.rules.join("\n"));
+      for (const s of oldObjs?.sets ?? []) oldSets.add(s.name);
+      for (const c of nextObjs?.chains ?? []) newAff.set(c.name, c);
+      for (const s of nextObjs?.sets ?? []) newSets.set(s.name, s);
+      for (const g of nextObjs ? groupChains(nextObjs) : []) if (!this.#groupChains.has(g)) return full;
     }
-    const deletes: NftElement[] = [];
-    const adds: NftElement[] = [];
-    for (const { before, after, sample } of touched.values()) {
-      const was = before && before.owners.size > 0 ? { v: firstValue(before) } : null;
-      const now = after.owners.size > 0 ? { v: firstValue(after) } : null;
-      if (was && (!now || now.v !== was.v)) deletes.push(sample);
-      if (now && (!was || now.v !== was.v)) adds.push({ ...sample, value: now.v });
-    }
-    if (newGroups.size > 0) return { script: "", needsFull: true, commit: () => {} };
     const lines: string[] = [];
     elementLines(lines, t, "delete", deletes);
     for (const [name, rules] of oldAff) {
@@ -247,18 +308,21 @@ export class NftRuleset {
     return {
       script: lines.length > 0 ? `${lines.join("\n")}\n` : "",
       commit: () => {
-        for (const [key, objs] of nextObjects) {
-          if (objs) this.#perService.set(key, objs);
+        for (const [key, ports] of arranged) {
+          if (ports) this.#perService.set(key, ports);
           else this.#perService.delete(key);
         }
-        for (const [id, { after }] of touched) {
-          if (after.owners.size > 0) this.#elements.set(id, after);
-          else this.#elements.delete(id);
+        for (const [f, owner] of ownerChanges) {
+          if (owner === undefined) this.#owners.delete(f);
+          else this.#owners.set(f, owner);
         }
+        for (const id of unlinger) this.#lingering.delete(id);
+        for (const [id, v] of lingering) this.#lingering.set(id, v);
         for (const name of oldAff.keys()) this.#affinityChains.delete(name);
-        for (const key of changed) {
-          for (const c of nextObjects.get(key)?.chains ?? [])
+        for (const ports of arranged.values()) {
+          for (const c of ports ? serviceObjects(ports, this.cfg).chains : []) {
             this.#affinityChains.set(c.name, c.rules.join("\n"));
+          }
         }
         for (const s of oldSets) this.#affinitySets.delete(s);
         for (const s of newSets.keys()) this.#affinitySets.add(s);
