@@ -156,6 +156,9 @@ export class CgroupManager {
    */
   async remove(name: string): Promise<void> {
     const dir = this.directory(name);
+    // Removing the root would rmdir every empty cgroup below it, the host's own included.
+    if (dir === cgroupDirectory(this.driver, this.root, "/"))
+      throw new Error(`refusing to remove the cgroup root ${dir}`);
     const failures: string[] = [];
     for (const mount of await this.allMounts()) {
       try {

@@ -36,3 +36,21 @@ test("v2: enables controllers down the tree and writes cpu.weight / cpu.max / me
   assert.equal(await read(`${path}/memory.max`), "max");
   assert.deepEqual(await cm.listPodCgroups(), [{ path, uid: "abc" }]);
 });
+
+test("remove refuses the cgroup root", async () => {
+  const cm = new CgroupManager({
+    driver: "cgroupfs",
+    root: "/",
+    logger: silentLogger(),
+    layout: { version: 2, hierarchies: [{ mountPoint: dir, controllers: [] }] },
+  });
+  await assert.rejects(cm.remove("/"), /refusing to remove the cgroup root/);
+  const scoped = new CgroupManager({
+    driver: "systemd",
+    root: "/t",
+    logger: silentLogger(),
+    layout: { version: 2, hierarchies: [{ mountPoint: dir, controllers: [] }] },
+  });
+  await assert.rejects(scoped.remove("/t"), /refusing/);
+  await assert.rejects(scoped.remove("/"), /refusing/);
+});
