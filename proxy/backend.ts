@@ -9,4 +9,6 @@ export interface ProxyBackend {
   sync(changes: ChangeSet, full: boolean): Promise<void>;
   /** Removes every rule, chain, set and table this backend ever created. */
   cleanup(): Promise<void>;
+  /** Releases long-lived helpers (processes); the kernel rules stay. */
+  close?(): void;
 }

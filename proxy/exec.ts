@@ -19,8 +19,13 @@ export class ExecRunner implements CommandRunner {
     this.netns = netns;
   }
 
+  /** `argv` as actually executed (with the namespace prefix). */
+  argv(argv: string[]): string[] {
+    return this.netns ? ["ip", "netns", "exec", this.netns, ...argv] : argv;
+  }
+
   run(argv: string[], input?: string): Promise<CommandResult> {
-    const full = this.netns ? ["ip", "netns", "exec", this.netns, ...argv] : argv;
+    const full = this.argv(argv);
     return new Promise((resolve, reject) => {
       const child = spawn(full[0]!, full.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
       const out: Buffer[] = [];

@@ -50,11 +50,13 @@ function checkCidrs(list: string[] | undefined, what: string): string[] {
   });
 }
 
-async function makeBackend(opts: ProxyOptions, runner: CommandRunner): Promise<ProxyBackend> {
+async function makeBackend(opts: ProxyOptions, runner: ExecRunner): Promise<ProxyBackend> {
   const clusterCIDR = opts.clusterCIDR ? checkCidrs([opts.clusterCIDR], "clusterCIDR")[0] : undefined;
   const nodePortCIDRs = checkCidrs(opts.nodePortAddresses, "nodePortAddresses");
   const log = opts.logger.child({ proxyMode: opts.mode });
-  if (opts.mode === "nftables") return new NftablesBackend(runner, { clusterCIDR, nodePortCIDRs }, log);
+  if (opts.mode === "nftables") {
+    return new NftablesBackend(runner, { clusterCIDR, nodePortCIDRs }, log, runner.argv(["nft"]));
+  }
   if (opts.mode === "iptables") {
     const flavour = opts.iptablesFlavour ?? (await detectIptablesFlavour(runner));
     return new IptablesBackend(runner, { clusterCIDR, nodePortCIDRs, flavour }, log);
@@ -113,6 +115,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     backend,
     async stop() {
       await syncer.stop();
+      backend.close?.();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     },
   };

@@ -5,6 +5,7 @@ import { type CommandRunner, mustRun } from "../exec.ts";
 import type { ChangeSet } from "../state.ts";
 import type { NftConfig } from "./objects.ts";
 import { NftRuleset } from "./render.ts";
+import { NftSession } from "./session.ts";
 
 export const NFT_TABLE = "nodelet";
 
@@ -32,15 +33,47 @@ export class NftablesBackend implements ProxyBackend {
   readonly ruleset: NftRuleset;
   #runner: CommandRunner;
   #log: Logger;
+  #nftArgv: string[] | null;
+  #session: NftSession | null = null;
 
-  constructor(runner: CommandRunner, cfg: Omit<NftConfig, "table"> & { table?: string }, log: Logger) {
+  /**
+   * `nftArgv` (how to run nft, e.g. with an `ip netns exec` prefix) enables a long-lived `nft -i`
+   * session for incremental syncs; without it every sync spawns `nft -f -`.
+   */
+  constructor(
+    runner: CommandRunner,
+    cfg: Omit<NftConfig, "table"> & { table?: string },
+    log: Logger,
+    nftArgv: string[] | null = null,
+  ) {
     this.#runner = runner;
     this.#log = log;
+    this.#nftArgv = nftArgv;
     this.ruleset = new NftRuleset({ table: NFT_TABLE, ...cfg });
+  }
+
+  async #apply(script: string, full: boolean): Promise<void> {
+    if (!full && this.#nftArgv && NftSession.fits(script)) {
+      if (!this.#session?.usable) this.#session = new NftSession(this.#nftArgv);
+      try {
+        await this.#session.apply(script);
+        return;
+      } catch (err) {
+        // A failed transaction changed nothing; retry it once the ordinary way for a clear error.
+        this.#log.debug({ err: String(err) }, "nft session apply failed");
+      }
+    }
+    await mustRun(this.#runner, ["nft", "-f", "-"], script);
+  }
+
+  close(): void {
+    this.#session?.close();
+    this.#session = null;
   }
 
   async sync(changes: ChangeSet, full: boolean): Promise<void> {
     let plan: ReturnType<NftRuleset["planFull"]>;
+    let isFull = true;
     if (full || !this.ruleset.hasCommitted) {
       // Only the first full sync reads the kernel (to remove what an earlier run left behind).
       const existing = this.ruleset.hasCommitted
@@ -49,9 +82,10 @@ export class NftablesBackend implements ProxyBackend {
       plan = this.ruleset.planFull(changes.model, existing);
     } else {
       plan = this.ruleset.planIncremental(changes.changed, changes.model);
-      if (plan.needsFull) plan = this.ruleset.planFull(changes.model);
+      isFull = plan.needsFull === true;
+      if (isFull) plan = this.ruleset.planFull(changes.model);
     }
-    if (plan.script !== "") await mustRun(this.#runner, ["nft", "-f", "-"], plan.script);
+    if (plan.script !== "") await this.#apply(plan.script, isFull);
     plan.commit();
     this.#log.debug({ full, bytes: plan.script.length }, "nftables rules applied");
   }

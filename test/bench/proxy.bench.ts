@@ -84,7 +84,7 @@ async function benchOne(mode: string, n: number): Promise<Row> {
   let applyFloor: (file: string) => string[];
   let reset: () => Promise<void>;
   if (mode === "nftables") {
-    const b = new NftablesBackend(runner, { nodePortCIDRs: [] }, log);
+    const b = new NftablesBackend(runner, { nodePortCIDRs: [] }, log, ["nft"]);
     backend = b;
     renderFull = () => b.ruleset.planFull(state.takeChanges().model).script;
     applyFloor = (file) => ["nft", "-f", file];
@@ -130,6 +130,7 @@ async function benchOne(mode: string, n: number): Promise<Row> {
   }
   globalThis.gc?.();
   const rss = process.memoryUsage().rss;
+  backend.close?.();
   await reset();
   return { mode, n, full, floor, change, add, rss };
 }
