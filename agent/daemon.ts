@@ -59,7 +59,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
   const hostIP = detectHostIP(config.nodeIP);
   const capacity = nodeCapacity();
   const hostResolv = parseResolvConf(await readFile(config.resolvConf, "utf8").catch(() => ""));
-  const volumes = podVolumes(config.rootDir, log.child({ component: "volumes" }));
+  const volumes = podVolumes(config.rootDir, config.clusterDomain, log.child({ component: "volumes" }));
   const cgroups = new CgroupManager({
     driver: config.cgroupDriver,
     root: config.cgroupRoot,

@@ -149,7 +149,7 @@ export class Kubelet {
       this.#fingerprints = fingerprints;
       if (this.#sourcesReady) {
         for (const uid of RuntimeInspector.podUids(snapshot)) {
-          if (!this.#desired.has(uid) && !this.#workers.has(uid)) this.#workers.wake(uid);
+          if (!this.#desired.has(uid)) this.#workers.wake(uid);
         }
       }
     } catch (err) {

@@ -1,7 +1,7 @@
 // Carries out one pod's sync: computes the actions (pure) and performs them against the runtime,
 // cgroups, volumes and probes; and tears a pod down. The only place pod-level I/O is sequenced.
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Container, LifecycleHandler, Pod } from "../api/pod.ts";
 import type { Mount, Runtime } from "../../cri/runtime.ts";
 import { containerBackoffKey } from "../backoff/backoff.ts";
@@ -35,7 +35,7 @@ import type {
 } from "./ports.ts";
 import { sandboxConfig } from "./sandbox-config.ts";
 import type { WaitingReason } from "./status.ts";
-import { terminationMessageHostPath } from "./termination-message.ts";
+import { createTerminationLog, terminationLogPath } from "../volumes/termination-log.ts";
 
 export const MINIMUM_GRACE_PERIOD_SECONDS = 2;
 export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
@@ -247,11 +247,7 @@ export class PodSyncer {
           await rm(containerLogPath(this.podLogDir(pod), c.name, c.restartCount), { force: true });
           await removeContainerLinks(this.#d.settings.containerLogsDir, { containerId: id });
           await rm(
-            terminationMessageHostPath(
-              this.#d.volumes.podDir(pod.metadata.uid ?? ""),
-              c.name,
-              c.restartCount,
-            ),
+            terminationLogPath(this.#d.volumes.podDir(pod.metadata.uid ?? ""), c.name, c.restartCount),
             { force: true },
           );
         }
@@ -335,8 +331,10 @@ export class PodSyncer {
     let containerId: string;
     try {
       const podDir = this.#d.volumes.podDir(uid);
-      const extraMounts = await this.#podManagedMounts(pod, spec, start.restartCount, podDir, podIP);
-      const mounts = await this.#d.mounter.containerMounts(pod, spec, volumes, extraMounts);
+      const termination = await this.#terminationLogMount(spec, start.restartCount, podDir);
+      // The mounter writes /etc/hosts from the pod's IPs.
+      const withIP: Pod = podIP ? { ...pod, status: { ...pod.status, podIP, podIPs: [{ ip: podIP }] } } : pod;
+      const mounts = await this.#d.mounter.containerMounts(withIP, spec, volumes, [termination]);
       const resources = containerLinuxResources(pod, spec, s.nodeMemoryBytes);
       if (resources.oomScoreAdj !== undefined)
         resources.oomScoreAdj = clampOomScoreAdj(resources.oomScoreAdj, s.minOomScoreAdj);
@@ -415,29 +413,14 @@ export class PodSyncer {
     return undefined;
   }
 
-  /** /etc/hosts and the termination-message file, which the kubelet manages for every container. */
-  async #podManagedMounts(
-    pod: Pod,
-    spec: Container,
-    restartCount: number,
-    podDir: string,
-    podIP: string,
-  ): Promise<Mount[]> {
-    const mounts: Mount[] = [];
-    const termination = terminationMessageHostPath(podDir, spec.name, restartCount);
-    await mkdir(dirname(termination), { recursive: true });
-    await writeFile(termination, "");
-    mounts.push({
+  /** The termination-message file the kubelet bind-mounts into every container. */
+  async #terminationLogMount(spec: Container, restartCount: number, podDir: string): Promise<Mount> {
+    const hostPath = await createTerminationLog(podDir, spec.name, restartCount);
+    return {
       containerPath: spec.terminationMessagePath ?? "/dev/termination-log",
-      hostPath: termination,
+      hostPath,
       readonly: false,
-    });
-    if (!pod.spec.hostNetwork) {
-      const hosts = join(podDir, "etc-hosts");
-      await writeFile(hosts, etcHosts(pod, podIP));
-      mounts.push({ containerPath: "/etc/hosts", hostPath: hosts, readonly: false });
-    }
-    return mounts;
+    };
   }
 
   async #killPod(
@@ -558,24 +541,6 @@ function preStopFromAnnotations(c: ObservedContainer): LifecycleHandler | undefi
 function formatSeconds(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
-}
-
-export function etcHosts(pod: Pod, podIP: string): string {
-  const lines = [
-    "# Kubernetes-managed hosts file.",
-    "127.0.0.1\tlocalhost",
-    "::1\tlocalhost ip6-localhost ip6-loopback",
-    "fe00::0\tip6-localnet",
-    "fe00::0\tip6-mcastprefix",
-    "fe00::1\tip6-allnodes",
-    "fe00::2\tip6-allrouters",
-  ];
-  const hostname = pod.spec.hostname || pod.metadata.name || "";
-  if (podIP) lines.push(`${podIP}\t${hostname}`);
-  for (const alias of pod.spec.hostAliases ?? []) {
-    lines.push(`\n# Entries added by HostAliases.\n${alias.ip}\t${(alias.hostnames ?? []).join("\t")}`);
-  }
-  return `${lines.join("\n")}\n`;
 }
 
 async function findPodLogDirs(root: string, uid: string): Promise<string[]> {

@@ -59,10 +59,6 @@ export class PodWorkers {
     if (!w.running) this.#workers.delete(uid);
   }
 
-  has(uid: string): boolean {
-    return this.#workers.has(uid);
-  }
-
   /** Resolves when no sync is running or pending. */
   idle(): Promise<void> {
     if (![...this.#workers.values()].some((w) => w.running)) return Promise.resolve();
