@@ -4,6 +4,7 @@ import type { Logger } from "../agent/log.ts";
 import type { ProxyBackend, ProxyMode } from "./backend.ts";
 import { type CommandRunner, ExecRunner } from "./exec.ts";
 import { startHealthServer, startMetricsServer } from "./health.ts";
+import { HealthCheckServers, healthCheckTargets } from "./healthcheck.ts";
 import { parseCidr } from "./ipv4.ts";
 import { cleanupIptables, detectIptablesFlavour, type IptablesFlavour } from "./iptables/flavour.ts";
 import { IptablesBackend } from "./iptables/proxier.ts";
@@ -27,6 +28,8 @@ export interface ProxyOptions {
   healthzBind?: string;
   /** "host:port"; empty string disables. Default 127.0.0.1:10249. */
   metricsBind?: string;
+  /** Serve healthCheckNodePorts of Local Services (default true). */
+  healthCheckNodePorts?: boolean;
   logger: Logger;
   /** Run every kernel tool inside this named network namespace (tests). */
   netns?: string;
@@ -87,7 +90,9 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   await cleanupOtherModes(opts.mode, runner, log);
   const state = new ProxyState(opts.nodeName);
   const metrics = new ProxyMetrics();
+  const hcServers = opts.healthCheckNodePorts === false ? null : new HealthCheckServers(log);
   const syncer = new ProxySyncer({
+    onSynced: hcServers ? (model) => hcServers.update(healthCheckTargets(model)) : undefined,
     state,
     backend,
     runner,
@@ -116,6 +121,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     async stop() {
       await syncer.stop();
       backend.close?.();
+      hcServers?.close();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     },
   };

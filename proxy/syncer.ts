@@ -6,7 +6,7 @@ import { deleteFlows, staleUdpFlows } from "./conntrack.ts";
 import type { CommandRunner } from "./exec.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 import type { ServicePortInfo } from "./model.ts";
-import type { ProxyState } from "./state.ts";
+import type { ChangeSet, ProxyState } from "./state.ts";
 
 export interface SyncerOptions {
   state: ProxyState;
@@ -16,6 +16,8 @@ export interface SyncerOptions {
   logger: Logger;
   minSyncPeriodMs: number;
   syncPeriodMs: number;
+  /** Called after every successful sync with the model just programmed. */
+  onSynced?: (model: ChangeSet["model"]) => void;
 }
 
 export class ProxySyncer {
@@ -124,6 +126,7 @@ export class ProxySyncer {
       if (ports) this.#applied.set(key, ports);
       else this.#applied.delete(key);
     }
+    this.#o.onSynced?.(changes.model);
     const stale = staleUdpFlows(before, after);
     if (stale.length > 0) {
       await deleteFlows(this.#o.runner, stale).catch((err) =>

@@ -9,6 +9,7 @@ import { createLogger, silentLogger } from "../../../agent/log.ts";
 import type { ProxyMode } from "../../../proxy/backend.ts";
 import { deriveEndpointSlices } from "../../../proxy/endpoints.ts";
 import { cleanupProxy, type ProxyHandle, startProxy } from "../../../proxy/start.ts";
+import { StandaloneServiceSource } from "../../../proxy/standalone.ts";
 import { BACKENDS, backendIP, CLIENT_NODE_IP, countByBackend, Topology } from "./netns.ts";
 
 const NODE = "node-a";
@@ -183,6 +184,51 @@ export function proxySuite(mode: ProxyMode, tag: string, extra: { iptablesFlavou
       await settle();
       const counts = countByBackend(await topo.client("client", "tcp", "10.96.0.10", 80, 30));
       assert.deepEqual(Object.keys(counts).sort(), ["b1", "b2"], JSON.stringify(counts));
+    });
+
+    it("reports and ignores a bad Service manifest without touching the others", async () => {
+      const source = new StandaloneServiceSource(proxy!.state, "10.96.0.0/12", silentLogger());
+      const outside = source.applyService(
+        {
+          apiVersion: "v1",
+          kind: "Service",
+          metadata: { name: "bad" },
+          spec: { clusterIP: "10.0.0.1", ports: [{ port: 80 }] },
+        },
+        "bad.yaml",
+      );
+      assert.deepEqual(
+        outside.map((e) => e.path),
+        ["spec.clusterIP"],
+      );
+      const broken = source.applyService(
+        { metadata: { name: "worse" }, spec: { ports: [{ port: 0 }] } },
+        "worse.yaml",
+      );
+      assert.deepEqual(
+        broken.map((e) => e.path),
+        ["spec.ports[0].port"],
+      );
+      const good = source.applyService(
+        {
+          metadata: { name: "fresh" },
+          spec: { selector: { app: "fresh" }, ports: [{ port: 81, targetPort: 8080 }] },
+        },
+        "fresh.yaml",
+      );
+      assert.deepEqual(good, []);
+      source.setPods([{ pod: pod("fresh-1", "fresh", backendIP(3)), ready: true, nodeName: NODE }]);
+      await settle();
+      const vip = proxy!.state.services().find((s) => s.metadata.name === "fresh")!.spec.clusterIP!;
+      assert.deepEqual(await topo.client("client", "tcp", vip, 81, 2), [
+        "b3 192.168.100.2",
+        "b3 192.168.100.2",
+      ]);
+      assert.match((await topo.client("client", "tcp", "10.96.0.10", 80, 1))[0]!, /^b[12] /);
+      // Readiness lost: the pod leaves the Service, which now rejects.
+      source.setPods([{ pod: pod("fresh-1", "fresh", backendIP(3)), ready: false, nodeName: NODE }]);
+      await settle();
+      assert.match((await topo.client("client", "tcp", vip, 81, 1))[0]!, /^(ECONNREFUSED|ECONNRESET)/);
     });
 
     it("keeps traffic flowing through a proxy restart", async () => {
