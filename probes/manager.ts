@@ -119,6 +119,10 @@ export class ProbeManager {
       entry.workers.set(kind, worker);
     }
     for (const w of entry.workers.values()) w.start();
+    // Upstream probes readiness as soon as the container is seen running and not ready (a manual
+    // trigger on status update), so a pod does not wait up to a period for Ready; later probes
+    // follow the jittered grid.
+    if (entry.started) entry.workers.get("readiness")?.trigger();
   }
 
   /** Stops the workers of one container instance (exited or replaced) and forgets its results. */

@@ -43,7 +43,8 @@ export class ProbeWorker {
   #stopped = false;
   #inFlight = false;
   #triggered = false;
-  #abort: AbortController | undefined;
+  /** One per worker: aborted by stop(), cancelling the probe in flight. */
+  readonly #abort = new AbortController();
   /** When the pending timer was meant to fire; timers may fire a little early by the wall clock. */
   #dueAt = 0;
   #thresholds: ThresholdState = initialThresholdState();
@@ -94,8 +95,7 @@ export class ProbeWorker {
   /** Stops probing; a probe in flight is cancelled where the handler allows it, its outcome dropped. */
   stop(): void {
     this.#stopped = true;
-    this.#abort?.abort();
-    this.#abort = undefined;
+    this.#abort.abort();
     if (this.#timer !== undefined) this.#deps.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
@@ -136,14 +136,16 @@ export class ProbeWorker {
     this.#inFlight = true;
     this.#triggered = false;
     let out: HandlerOutcome;
-    const abort = new AbortController();
-    this.#abort = abort;
     try {
-      out = await this.#deps.run(this.probe, this.target, this.timing.timeoutSeconds * 1000, abort.signal);
+      out = await this.#deps.run(
+        this.probe,
+        this.target,
+        this.timing.timeoutSeconds * 1000,
+        this.#abort.signal,
+      );
     } catch (err) {
       out = { status: "error", message: (err as Error).message };
     }
-    if (this.#abort === abort) this.#abort = undefined;
     this.#inFlight = false;
     if (this.#stopped) return;
     this.#probes++;

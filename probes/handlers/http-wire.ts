@@ -64,7 +64,10 @@ export class ResponseParser {
   /** The connection ended. */
   end(): void {
     if (this.done) return;
-    if (!this.#inBody) return this.#fail(this.#head.length === 0 ? "EOF" : "unexpected EOF");
+    if (!this.#inBody) {
+      this.#fail(this.#head.length === 0 ? "EOF" : "unexpected EOF");
+      return;
+    }
     if (this.#mode === "eof") this.#finish();
     else this.#fail("unexpected EOF");
   }
@@ -81,7 +84,10 @@ export class ResponseParser {
       const lines = this.#head.toString("latin1", 0, at).split("\r\n");
       const rest = this.#head.subarray(at + 4);
       const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? "");
-      if (!m) return this.#fail(`malformed HTTP response ${JSON.stringify(lines[0] ?? "")}`);
+      if (!m) {
+        this.#fail(`malformed HTTP response ${JSON.stringify(lines[0] ?? "")}`);
+        return;
+      }
       const code = Number(m[1]);
       const headers = new Map<string, string>();
       for (const line of lines.slice(1)) {
@@ -107,14 +113,20 @@ export class ResponseParser {
         this.#mode = "length";
         this.#remaining = Number(cl);
       } else this.#mode = "eof";
-      if (this.#mode === "none" || (this.#mode === "length" && this.#remaining === 0)) return this.#finish();
+      if (this.#mode === "none" || (this.#mode === "length" && this.#remaining === 0)) {
+        this.#finish();
+        return;
+      }
       if (rest.length > 0) this.#feedBody(rest);
       return;
     }
   }
 
   #feedBody(data: Buffer): void {
-    if (this.#mode === "chunked") return this.#feedChunked(data);
+    if (this.#mode === "chunked") {
+      this.#feedChunked(data);
+      return;
+    }
     let d = data;
     if (this.#mode === "length") {
       if (d.length > this.#remaining) d = d.subarray(0, this.#remaining);
@@ -138,8 +150,14 @@ export class ResponseParser {
         pos = nl + 1;
         const size = Number.parseInt(this.#line.split(";")[0]!.trim(), 16);
         this.#line = "";
-        if (Number.isNaN(size)) return this.#fail("malformed chunked encoding");
-        if (size === 0) return this.#finish(); // trailers are not needed
+        if (Number.isNaN(size)) {
+          this.#fail("malformed chunked encoding");
+          return;
+        }
+        if (size === 0) {
+          this.#finish();
+          return;
+        } // trailers are not needed
         this.#chunkLeft = size;
         this.#chunkState = "data";
       } else if (this.#chunkState === "data") {

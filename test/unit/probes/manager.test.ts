@@ -104,7 +104,7 @@ test("first probe at a random offset within the period", async () => {
     [0.999, 9990],
   ] as const) {
     const { clock, mgr, calls } = setup(() => "success", { random: r });
-    mgr.addContainer(target({ readinessProbe: tcp() }));
+    mgr.addContainer(target({ livenessProbe: tcp() }));
     await clock.advance(30_000);
     assert.equal(calls[0]?.at, expected, `random ${r}`);
     assert.deepEqual(
@@ -113,6 +113,29 @@ test("first probe at a random offset within the period", async () => {
     );
     mgr.stop();
   }
+});
+
+test("readiness probes once right away (upstream's manual trigger), then on the jittered grid", async () => {
+  const { clock, mgr, calls } = setup(() => "success", { random: 0.25, start: 500 });
+  mgr.addContainer(target({ readinessProbe: tcp() }, "c1", 0));
+  await clock.advance(25_000);
+  assert.deepEqual(
+    calls.map((c) => c.at),
+    [500, 3000, 13_000, 23_000],
+  );
+  assert.equal(mgr.isReady("c1"), true);
+  mgr.stop();
+});
+
+test("readiness with an initial delay probes first exactly when the delay ends", async () => {
+  const { clock, mgr, calls } = setup(() => "success", { random: 0.5 });
+  mgr.addContainer(target({ readinessProbe: tcp({ initialDelaySeconds: 3 }) }));
+  await clock.advance(20_000);
+  assert.deepEqual(
+    calls.map((c) => c.at),
+    [3000, 5000, 15_000],
+  );
+  mgr.stop();
 });
 
 test("no probe before initialDelaySeconds after the container start", async () => {
