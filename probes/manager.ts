@@ -135,6 +135,18 @@ export class ProbeManager {
     entry.grpcClients.clear();
   }
 
+  /**
+   * The pod is terminating: stop its liveness and startup probes so that a failure during the
+   * graceful stop (preStop, draining) does not kill a container again. Readiness keeps running.
+   */
+  stopLivenessAndStartup(podUid: string): void {
+    for (const entry of this.#containers.values()) {
+      if (entry.target.podUid !== podUid) continue;
+      entry.workers.get("liveness")?.stop();
+      entry.workers.get("startup")?.stop();
+    }
+  }
+
   /** Stops every worker of a pod and drops its metric series. */
   removePod(podUid: string): void {
     for (const [id, entry] of this.#containers) if (entry.target.podUid === podUid) this.removeContainer(id);

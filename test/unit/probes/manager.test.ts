@@ -410,3 +410,20 @@ test("onChange throwing does not stop the worker", async () => {
   assert.equal(n, 2);
   mgr.stop();
 });
+
+test("stopLivenessAndStartup stops those probes of a terminating pod; readiness keeps going", async () => {
+  const { clock, mgr, calls, events } = setup((kind) => (kind === "liveness" ? "failure" : "success"));
+  mgr.addContainer(
+    target({
+      readinessProbe: tcp({ periodSeconds: 1 }),
+      livenessProbe: tcp({ periodSeconds: 1, failureThreshold: 3 }),
+    }),
+  );
+  await clock.advance(1000); // two liveness failures: below the threshold
+  mgr.stopLivenessAndStartup("uid-1");
+  await clock.advance(10_000);
+  assert.equal(calls.filter((c) => c.kind === "liveness").length, 2);
+  assert.ok(calls.filter((c) => c.kind === "readiness").length >= 10);
+  assert.ok(!events.some((e) => e.kind === "liveness"));
+  mgr.stop();
+});
