@@ -219,12 +219,12 @@ test("a hanging server costs exactly its own timeout and blocks no other probe",
   const fast = await probe({ path: "/ok" });
   const fastMs = performance.now() - t0;
   assert.equal(fast.status, "success");
-  assert.ok(fastMs < 200, `fast probe took ${fastMs} ms`);
+  assert.ok(fastMs < 500, `fast probe took ${fastMs} ms`);
   const r = await hanging;
   const ms = performance.now() - t0;
   assert.equal(r.status, "failure");
   assert.match(r.message, /context deadline exceeded \(Client\.Timeout exceeded while awaiting headers\)/);
-  assert.ok(ms >= 990 && ms < 1300, `hanging probe took ${ms} ms`);
+  assert.ok(ms >= 990 && ms < 1500, `hanging probe took ${ms} ms`);
 });
 
 test("a body that stops mid-way fails at the timeout", async () => {

@@ -62,7 +62,7 @@ test("readiness flips with the endpoint while a hanging endpoint stalls only its
     const t0 = Date.now();
     while (mgr.isReady("good") && Date.now() - t0 < 3000) await sleep(20);
     assert.equal(mgr.isReady("good"), false);
-    assert.ok(Date.now() - t0 <= 1200, "noticed within one period");
+    assert.ok(Date.now() - t0 <= 1800, "noticed within one period (+ scheduling slack)");
     healthy = true;
     while (!mgr.isReady("good") && Date.now() - t0 < 5000) await sleep(20);
     assert.equal(mgr.isReady("good"), true);
