@@ -221,3 +221,55 @@ test("grpc: aborting a slow health check cancels the call", async () => {
   assert.match(r.message, /CANCELLED/);
   assert.ok(performance.now() - t0 < 1000);
 });
+
+test("manager: a reused gRPC channel notices a restarted server within a couple of periods", async () => {
+  const handler: grpc.handleUnaryCall<{ service: string }, { status: ServingStatus }> = (_c, cb) =>
+    cb(null, { status: "SERVING" });
+  const started = await startGrpc(handler);
+  let server = started.server;
+  const port = started.port;
+  const mgr = new ProbeManager({
+    runtime: { execSync: () => Promise.reject(new Error("unused")) },
+    logger: silentLogger(),
+    onChange: () => {},
+  });
+  const waitFor = async (want: boolean, ms: number) => {
+    const t0 = Date.now();
+    while (mgr.isReady("g1") !== want && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 20));
+    return Date.now() - t0;
+  };
+  try {
+    mgr.addContainer({
+      podUid: "ug",
+      podName: "g",
+      podNamespace: "default",
+      container: {
+        name: "app",
+        image: "busybox",
+        readinessProbe: { grpc: { port }, periodSeconds: 1, failureThreshold: 1 },
+      },
+      containerId: "g1",
+      podIP: "127.0.0.1",
+      hostNetwork: false,
+      startedAtMs: Date.now(),
+    });
+    await waitFor(true, 3000);
+    assert.equal(mgr.isReady("g1"), true);
+    server.forceShutdown();
+    await waitFor(false, 4000);
+    assert.equal(mgr.isReady("g1"), false, "not ready while the server is down");
+    ({ server } = await new Promise<{ server: grpc.Server }>((resolve, reject) => {
+      const s = new grpc.Server();
+      s.addService(...healthService(handler));
+      s.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) =>
+        err ? reject(err) : resolve({ server: s }),
+      );
+    }));
+    const ms = await waitFor(true, 5000);
+    assert.equal(mgr.isReady("g1"), true, "ready again after the restart");
+    assert.ok(ms < 3500, `took ${ms} ms`);
+  } finally {
+    mgr.stop();
+    server.forceShutdown();
+  }
+});
