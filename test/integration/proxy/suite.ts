@@ -158,6 +158,40 @@ export function proxySuite(mode: ProxyMode, tag: string, extra: { iptablesFlavou
       );
     });
 
+    it("serves a LoadBalancer ingress IP with externalTrafficPolicy Local: local endpoints only, client IP kept", async () => {
+      const lb = svc("lb", "10.96.0.15", {
+        type: "LoadBalancer",
+        externalTrafficPolicy: "Local",
+        ports: [{ port: 80, targetPort: 8080, nodePort: 30015 }],
+      });
+      proxy!.state.upsertService({
+        ...lb,
+        status: { loadBalancer: { ingress: [{ ip: "192.168.200.20" }] } },
+      });
+      proxy!.state.upsertEndpointSlice({
+        ...slice("lb", [backendIP(1), backendIP(2)]),
+        endpoints: [
+          { addresses: [backendIP(1)], conditions: { ready: true }, nodeName: NODE },
+          { addresses: [backendIP(2)], conditions: { ready: true }, nodeName: "another-node" },
+        ],
+      });
+      await settle();
+      for (const [host, port] of [
+        ["192.168.200.20", 80],
+        [CLIENT_NODE_IP, 30015],
+      ] as const) {
+        const answers = await topo.client("client", "tcp", host, port, 10);
+        assert.deepEqual(
+          new Set(answers),
+          new Set(["b1 192.168.100.2"]),
+          `${host}:${port} ${JSON.stringify(answers)}`,
+        );
+      }
+      // The cluster IP still spreads over all endpoints (internalTrafficPolicy Cluster).
+      const counts = countByBackend(await topo.client("client", "tcp", "10.96.0.15", 80, 30));
+      assert.deepEqual(Object.keys(counts).sort(), ["b1", "b2"]);
+    });
+
     it("lets a backend reach itself through its Service (hairpin)", async () => {
       const answers = await topo.client("b1", "tcp", "10.96.0.13", 80, 3);
       assert.deepEqual(answers, ["b1 10.244.1.1", "b1 10.244.1.1", "b1 10.244.1.1"]);
