@@ -134,6 +134,13 @@ export function proxySuite(mode: ProxyMode, tag: string, extra: { iptablesFlavou
     it("pins a client with ClientIP affinity", async () => {
       const counts = countByBackend(await topo.client("client", "tcp", "10.96.0.11", 80, 20));
       assert.equal(Object.keys(counts).length, 1, JSON.stringify(counts));
+      // The pinned backend leaves: the client is re-pinned to one of the others.
+      const pinned = Number(Object.keys(counts)[0]!.slice(1));
+      proxy!.state.upsertEndpointSlice(slice("sticky", BACKENDS.filter((i) => i !== pinned).map(backendIP)));
+      await settle();
+      const after = countByBackend(await topo.client("client", "tcp", "10.96.0.11", 80, 20));
+      assert.equal(Object.keys(after).length, 1, JSON.stringify(after));
+      assert.notEqual(Object.keys(after)[0], `b${pinned}`);
     });
 
     it("rejects a Service without endpoints quickly", async () => {
