@@ -4,7 +4,7 @@
 import type { Container, Pod, RestartPolicy } from "../api/pod.ts";
 import { containerHash } from "./container-hash.ts";
 import type { ObservedContainer, ObservedPod } from "./observed.ts";
-import { latestByName } from "./observed.ts";
+import { latestByName, previousByName } from "./observed.ts";
 
 export type ContainerKind = "init" | "sidecar" | "app";
 
@@ -295,14 +295,22 @@ function killUnknownContainers(pod: Pod, observed: ObservedPod, actions: PodActi
   }
 }
 
-/** Every exited instance except the newest of each name that the spec still names. */
+/**
+ * Exited instances beyond the newest two of each name (the current one and the previous one, which
+ * `lastState` and `logs --previous` need), and every exited instance of a name the spec dropped.
+ */
 function garbageContainers(
   pod: Pod,
   observed: ObservedPod,
   latest: Map<string, ObservedContainer>,
 ): string[] {
   const names = new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name));
+  const previous = previousByName(observed);
   return observed.containers
-    .filter((c) => c.state === "exited" && (latest.get(c.name) !== c || !names.has(c.name)))
+    .filter(
+      (c) =>
+        c.state === "exited" &&
+        (!names.has(c.name) || (latest.get(c.name) !== c && previous.get(c.name) !== c)),
+    )
     .map((c) => c.id);
 }

@@ -1,7 +1,7 @@
 // Read access to pods and their logs, shared by every server that exposes them (the local control
 // socket now, the authenticated kubelet API on :10250 later).
 import { access } from "node:fs/promises";
-import type { Pod } from "../api/pod.ts";
+import type { ContainerStatus, Pod } from "../api/pod.ts";
 import type { PodView } from "../kubelet.ts";
 import { containerLogPath, podLogDir } from "../logs/log-paths.ts";
 
@@ -63,16 +63,10 @@ export async function containerLogTarget(
   }
   const statuses = [...(view.status.initContainerStatuses ?? []), ...(view.status.containerStatuses ?? [])];
   const status = statuses.find((s) => s.name === containerName);
-  const current = status?.containerID ? status.restartCount : undefined;
-  if (current === undefined) {
-    throw new LookupError(
-      400,
-      `container "${containerName}" in pod "${name}" is waiting to start: ${status?.state.waiting?.reason ?? "ContainerCreating"}`,
-    );
-  }
-  const instance = previous ? current - 1 : current;
-  if (instance < 0)
-    throw new LookupError(400, `previous terminated container "${containerName}" in pod "${name}" not found`);
+  const cid = logContainerId(status, containerName, name, previous);
+  // Instances are numbered by restart count; the status names the newest one and the one before.
+  const instance =
+    status && cid === status.containerID ? status.restartCount : (status?.restartCount ?? 0) - 1;
   const dir = podLogDir(podLogsDir, namespace, name, view.pod.metadata.uid ?? "");
   const path = containerLogPath(dir, containerName, instance);
   try {
@@ -90,7 +84,34 @@ export async function containerLogTarget(
     const s = [...(now?.status.initContainerStatuses ?? []), ...(now?.status.containerStatuses ?? [])].find(
       (x) => x.name === containerName,
     );
-    return !previous && s?.restartCount === current && s.state.running !== undefined;
+    return s?.containerID === cid && s.state.running !== undefined;
   };
   return { path, running };
+}
+
+/** Which container instance `logs` reads, with the kubelet's answers when there is none. */
+function logContainerId(
+  status: ContainerStatus | undefined,
+  container: string,
+  pod: string,
+  previous: boolean,
+): string {
+  const state = status?.state ?? {};
+  const last = status?.lastState ?? {};
+  if (previous) {
+    if (!last.terminated?.containerID)
+      throw new LookupError(400, `previous terminated container "${container}" in pod "${pod}" not found`);
+    return last.terminated.containerID;
+  }
+  if (state.running && status?.containerID) return status.containerID;
+  if (state.terminated?.containerID) return state.terminated.containerID;
+  if (last.terminated?.containerID) return last.terminated.containerID;
+  const reason = state.waiting?.reason ?? "ContainerCreating";
+  const why =
+    reason === "ErrImagePull"
+      ? "image can't be pulled"
+      : reason === "ImagePullBackOff"
+        ? "trying and failing to pull image"
+        : reason;
+  throw new LookupError(400, `container "${container}" in pod "${pod}" is waiting to start: ${why}`);
 }

@@ -27,6 +27,8 @@ export interface NodeletHandle {
   /** Polls until pred(pods) returns a truthy value; rejects with `what` and the last pods on timeout. */
   waitFor<T>(what: string, pred: (pods: Pod[]) => T | undefined | false, timeoutMs?: number): Promise<T>;
   writeManifest(file: string, text: string): void;
+  /** The daemon's process id (nsenter execs node, so it is nodelet itself). */
+  pid(): number;
   /** SIGKILL, no clean-up (what a crash looks like). */
   kill9(): Promise<void>;
   /** Start the daemon again on the same directories. */
@@ -37,6 +39,8 @@ export interface NodeletHandle {
 export interface StartNodeletOptions {
   name?: string;
   extraArgs?: string[];
+  /** pino level; tests default to debug, benchmarks use info. */
+  logLevel?: string;
 }
 
 export async function startNodelet(
@@ -79,7 +83,7 @@ export async function startNodelet(
     ];
     const proc = spawnInNetns(ctd.netns, argv, {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NODELET_LOG_LEVEL: "debug" },
+      env: { ...process.env, NODELET_LOG_LEVEL: opts.logLevel ?? "debug" },
     });
     child = proc;
     exited = new Promise((r) => proc.once("exit", () => r()));
@@ -143,13 +147,18 @@ export async function startNodelet(
         const v = pred(last);
         if (v) return v;
         if (Date.now() > deadline) {
-          throw new Error(
-            `timed out waiting for ${what}; pods: ${JSON.stringify(
-              last.map((p) => ({ name: p.metadata.name, status: p.status })),
-              null,
-              1,
-            ).slice(0, 4000)}`,
-          );
+          const summary = last.map((p) => ({
+            name: p.metadata.name,
+            phase: p.status?.phase,
+            containers: [
+              ...(p.status?.initContainerStatuses ?? []),
+              ...(p.status?.containerStatuses ?? []),
+            ].map(
+              (c) =>
+                `${c.name}:${Object.keys(c.state)[0]}:${c.state.waiting?.reason ?? c.state.terminated?.reason ?? ""}:${c.restartCount}`,
+            ),
+          }));
+          throw new Error(`timed out waiting for ${what}; pods: ${JSON.stringify(summary)}`);
         }
         await sleep(100);
       }
@@ -160,6 +169,7 @@ export async function startNodelet(
       writeFileSync(tmp, text);
       renameSync(tmp, join(manifestsDir, file));
     },
+    pid: () => child?.pid ?? 0,
     kill9: () => stopDaemon("SIGKILL"),
     restart: spawnDaemon,
     stop: () => stopDaemon("SIGTERM"),
