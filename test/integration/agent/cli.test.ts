@@ -60,7 +60,7 @@ describe("what users see", () => {
       "oom.yaml",
       pod(
         "oom",
-        `  restartPolicy: Never\n  containers:\n  - {name: c, image: ${BUSYBOX_IMAGE}, command: [dd, if=/dev/zero, of=/dev/null, bs=64M, count=1], resources: {limits: {memory: 16Mi}}}\n`,
+        `  restartPolicy: Never\n  containers:\n  - {name: c, image: ${BUSYBOX_IMAGE}, command: [sh, -c, "sleep 1; dd if=/dev/zero of=/dev/null bs=64M count=1"], resources: {limits: {memory: 16Mi}}}\n`,
       ),
     );
     nodelet.writeManifest(
