@@ -8,6 +8,7 @@ import type {
   SandboxStatus,
   SandboxSummary,
 } from "../../cri/runtime.ts";
+import { coalesced } from "../coalesced.ts";
 import type { Logger } from "../log.ts";
 import {
   ANNOTATION_CONTAINER_HASH,
@@ -40,7 +41,13 @@ export class RuntimeInspector {
     this.#readTerminationMessage = readTerminationMessage;
   }
 
-  async snapshot(): Promise<RuntimeSnapshot> {
+  /**
+   * A listing of the runtime taken after this call began. Concurrent callers share one listing, so
+   * many pods syncing at once cost two lists in flight, not two per pod.
+   */
+  readonly snapshot: () => Promise<RuntimeSnapshot> = coalesced(() => this.#list());
+
+  async #list(): Promise<RuntimeSnapshot> {
     const [sandboxes, containers] = await Promise.all([
       this.#runtime.listPodSandboxes(),
       this.#runtime.listContainers(),

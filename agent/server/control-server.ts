@@ -22,6 +22,7 @@ export async function startControlServer(o: ControlServerOptions): Promise<Serve
       void handleContainerLogs(o.source, o.podLogsDir, req, res, url);
       return;
     }
+    if (url.pathname === "/debug/memory") return sendJson(res, 200, process.memoryUsage());
     if (url.pathname === "/healthz") {
       const h = o.health();
       return sendJson(res, h.ok ? 200 : 503, h);

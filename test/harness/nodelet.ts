@@ -2,7 +2,7 @@
 // namespace with its own root, manifests and log directories, and reads its state back the way a
 // user does (the control socket behind `nodelet get pods`).
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -11,8 +11,9 @@ import type { ContainerdHandle } from "./containerd.ts";
 import { spawnInNetns } from "./netns.ts";
 
 const REPO = resolve(import.meta.dirname, "../..");
-export const NODE_BIN = join(REPO, "node_modules/.bin/node");
-export const NODELET_MAIN = join(REPO, "agent/cli/main.ts");
+/** The built daemon (`npm run build`), started through bin/nodelet as the systemd unit does. */
+export const NODELET_MAIN = join(REPO, "dist/agent/cli/main.js");
+export const NODELET_BIN = join(REPO, "bin/nodelet");
 
 export interface NodeletHandle {
   rootDir: string;
@@ -58,10 +59,10 @@ export async function startNodelet(
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
+  if (!existsSync(NODELET_MAIN)) throw new Error(`${NODELET_MAIN} is missing: run "npm run build" first`);
   const spawnDaemon = async () => {
     const argv = [
-      NODE_BIN,
-      NODELET_MAIN,
+      NODELET_BIN,
       "run",
       "--manifests",
       manifestsDir,

@@ -52,8 +52,8 @@ echo "   endpoint $endpoint, network namespace $netns, cgroup root $cgroup_root 
 cat <<EOF
 == nodelet runs the manifests in $manifests
    In another terminal:
-     $node agent/cli/main.ts get pods -o wide --root-dir $root_dir
-     $node agent/cli/main.ts logs init-demo-$node_name --root-dir $root_dir
+     $repo/bin/nodelet get pods -o wide --root-dir $root_dir
+     $repo/bin/nodelet logs init-demo-$node_name --root-dir $root_dir
      nsenter --net=/run/netns/$netns sh     # pods' network: wget -qO- http://<pod IP>:8080/
      ctr -a $socket -n k8s.io containers ls
    Ctrl-C stops everything.
@@ -61,7 +61,7 @@ EOF
 
 # nodelet lives in containerd's network namespace so that probes and Service rules reach pods.
 # nsenter, not `ip netns exec`: the latter remounts /sys and hides /sys/fs/cgroup.
-nsenter --net="/run/netns/$netns" -- "$node" agent/cli/main.ts run \
+nsenter --net="/run/netns/$netns" -- "$repo/bin/nodelet" run \
   --manifests "$manifests" \
   --runtime-endpoint "$endpoint" \
   --node-name "$node_name" \

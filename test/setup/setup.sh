@@ -109,4 +109,9 @@ fi
 step "images"
 bash "$repo/test/images/build-images.sh"
 
+# --- 5. build ----------------------------------------------------------------------------------
+# The daemon runs from dist/ (plain JS: no type-stripping compiler loaded at run time).
+step "build: tsc -> dist/"
+(cd "$repo" && ./node_modules/.bin/tsc -p tsconfig.build.json)
+
 step "done (cache: $cache)"
