@@ -18,6 +18,7 @@ import { RuntimeInspector } from "./pod/inspect.ts";
 import { PodSyncer } from "./pod/syncer.ts";
 import { terminationMessageReader } from "./pod/termination-message.ts";
 import { probeEffect } from "./probe-effects.ts";
+import { type StandaloneProxy, startStandaloneProxy } from "./proxy-wiring.ts";
 import { startControlServer } from "./server/control-server.ts";
 import { startHealthzServer } from "./server/healthz-server.ts";
 import { ManifestDir } from "./sources/manifest-dir.ts";
@@ -109,6 +110,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
     log.child({ component: "inspect" }),
     terminationMessageReader((uid) => volumes.manager.podDir(uid)),
   );
+  let proxy: StandaloneProxy | undefined;
   kubelet = new Kubelet({
     runtime,
     inspector,
@@ -118,8 +120,15 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
     hostIP,
     relistPeriodMs: config.relistPeriodMs,
     syncFrequencyMs: config.syncFrequencyMs,
+    onStatus: () => proxy?.podsChanged(),
   });
   const k = kubelet;
+  try {
+    proxy = await startStandaloneProxy(config, hostIP, () => k.pods(), log.child({ component: "proxy" }));
+  } catch (err) {
+    // The pods still run; Services do not until the problem is fixed and nodelet restarted.
+    log.error({ err, proxyMode: config.proxyMode }, `service proxy not started: ${(err as Error).message}`);
+  }
   k.start();
 
   const staticPods = new StaticPods(config.nodeName, log.child({ component: "static-pods" }));
@@ -128,7 +137,8 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
     log: log.child({ component: "manifests" }),
     resyncMs: config.fileCheckFrequencyMs,
     onSnapshot: (snapshot) => {
-      const { pods } = staticPods.fromObjects(snapshot.objects);
+      const { pods, others } = staticPods.fromObjects(snapshot.objects);
+      proxy?.setObjects(others);
       if (pods.length > config.maxPods) {
         log.error(
           { maxPods: config.maxPods, pods: pods.length },
@@ -166,8 +176,37 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
       source.stop();
       for (const s of servers) s.close();
       await k.stop();
+      await proxy?.stop();
       probes.stop();
       runtime.close();
+    },
+  };
+}
+
+/** `nodelet proxy`: the Service proxy alone, fed by the manifests directory (no pods, no runtime). */
+export async function runProxyOnly(config: NodeletConfig, log: Logger): Promise<{ stop(): Promise<void> }> {
+  const proxy = await startStandaloneProxy(
+    config,
+    detectHostIP(config.nodeIP),
+    () => [],
+    log.child({ component: "proxy" }),
+  );
+  if (!proxy) throw new Error("proxy mode none: nothing to run");
+  const source = new ManifestDir({
+    dir: config.manifestsDir,
+    log: log.child({ component: "manifests" }),
+    resyncMs: config.fileCheckFrequencyMs,
+    onSnapshot: (snapshot) => {
+      const others = snapshot.objects.filter((o) => (o.object as { kind?: unknown } | null)?.kind !== "Pod");
+      proxy.setObjects(others);
+    },
+  });
+  await source.start();
+  log.info({ manifests: config.manifestsDir, mode: config.proxyMode }, "nodelet proxy running");
+  return {
+    async stop() {
+      source.stop();
+      await proxy.stop();
     },
   };
 }

@@ -23,6 +23,8 @@ export interface KubeletOptions {
   hostIP: string;
   relistPeriodMs: number;
   syncFrequencyMs: number;
+  /** Called after a pod's status was recomputed (the proxy follows pod readiness). */
+  onStatus?: () => void;
 }
 
 export interface PodView {
@@ -173,6 +175,7 @@ export class Kubelet {
       await this.#o.syncer.terminate(uid, observed, spec);
       this.#terminating.delete(uid);
       this.#statuses.delete(uid);
+      this.#o.onStatus?.();
       this.#startTimes.delete(uid);
       this.#workers.forget(uid);
       return;
@@ -199,6 +202,7 @@ export class Kubelet {
       now: new Date(),
     });
     this.#statuses.set(uid, status);
+    this.#o.onStatus?.();
     this.#workers.wakeAfter(uid, outcome.wakeAfterMs ?? this.#o.syncFrequencyMs);
   }
 

@@ -8,7 +8,9 @@ import type { NodeletConfig } from "../config/config.ts";
 import { controlSocketPath, defaultConfig } from "../config/config.ts";
 import { parseDuration } from "../config/duration.ts";
 import { parseKubeletConfiguration } from "../config/kubelet-configuration.ts";
-import { runDaemon } from "../daemon.ts";
+import { runDaemon, runProxyOnly } from "../daemon.ts";
+import { parseKubeProxyConfiguration } from "../../proxy/config.ts";
+import { cleanupProxy } from "../../proxy/start.ts";
 import { createLogger } from "../log.ts";
 import { formatPodTable } from "../printers/pod-table.ts";
 import { ControlError, getJson, streamTo } from "./control-client.ts";
@@ -63,12 +65,69 @@ function resolveConfig(opts: Record<string, string | boolean | undefined>): Node
     str("fileCheckFrequency") !== undefined ? parseDuration(str("fileCheckFrequency")!) : undefined,
   );
   if (opts.failSwapOn === false) config.failSwapOn = false;
+  applyProxyOptions(config, opts);
   return config;
 }
 
-program
-  .command("run")
-  .description("run the node agent")
+/** defaults ← --proxy-config (KubeProxyConfiguration) ← flags, for the Service proxy half. */
+function applyProxyOptions(config: NodeletConfig, opts: Record<string, string | boolean | undefined>): void {
+  if (typeof opts.proxyConfig === "string") {
+    let kp: ReturnType<typeof parseKubeProxyConfiguration>;
+    try {
+      kp = parseKubeProxyConfiguration(readFileSync(opts.proxyConfig, "utf8"));
+    } catch (err) {
+      throw new ControlError(
+        `invalid KubeProxyConfiguration in ${opts.proxyConfig}: ${(err as Error).message}`,
+      );
+    }
+    if (kp.mode) config.proxyMode = kp.mode;
+    if (kp.clusterCIDR) config.clusterCIDR = kp.clusterCIDR;
+    if (kp.nodePortAddresses) config.nodePortAddresses = kp.nodePortAddresses;
+    if (kp.minSyncPeriodMs !== undefined) config.proxyMinSyncPeriodMs = kp.minSyncPeriodMs;
+    if (kp.syncPeriodMs !== undefined) config.proxySyncPeriodMs = kp.syncPeriodMs;
+    if (kp.healthzBindAddress !== undefined) config.proxyHealthzBindAddress = kp.healthzBindAddress;
+    if (kp.metricsBindAddress !== undefined) config.proxyMetricsBindAddress = kp.metricsBindAddress;
+    if (kp.hostnameOverride && typeof opts.nodeName !== "string")
+      config.nodeName = kp.hostnameOverride.toLowerCase();
+  }
+  if (typeof opts.proxyMode === "string") config.proxyMode = opts.proxyMode as NodeletConfig["proxyMode"];
+  if (typeof opts.serviceClusterIpRange === "string")
+    config.serviceClusterIPRange = opts.serviceClusterIpRange;
+  if (typeof opts.clusterCidr === "string") config.clusterCIDR = opts.clusterCidr;
+  if (typeof opts.nodeportAddresses === "string")
+    config.nodePortAddresses = opts.nodeportAddresses.split(",").filter(Boolean);
+  if (typeof opts.proxyHealthzBindAddress === "string")
+    config.proxyHealthzBindAddress = opts.proxyHealthzBindAddress;
+  if (typeof opts.proxyMetricsBindAddress === "string")
+    config.proxyMetricsBindAddress = opts.proxyMetricsBindAddress;
+}
+
+function proxyOptions(cmd: Command): Command {
+  return cmd
+    .option("--proxy-config <file>", "KubeProxyConfiguration file (kubeproxy.config.k8s.io/v1alpha1)")
+    .option("--service-cluster-ip-range <cidr>", "ClusterIP range (default 10.96.0.0/12)")
+    .option("--cluster-cidr <cidr>", "pod network; traffic from outside it to Services is masqueraded")
+    .option("--nodeport-addresses <cidrs>", "comma-separated CIDRs whose addresses accept NodePorts")
+    .option(
+      "--proxy-healthz-bind-address <host:port>",
+      "proxy health endpoint (default 0.0.0.0:10256, empty disables)",
+    )
+    .option(
+      "--proxy-metrics-bind-address <host:port>",
+      "proxy metrics (default 127.0.0.1:10249, empty disables)",
+    );
+}
+
+proxyOptions(program.command("run"))
+  .description("run the node agent (kubelet half and, unless --proxy-mode none, the Service proxy)")
+  .addOption(
+    new Option("--proxy-mode <mode>", "Service proxy backend").choices([
+      "nftables",
+      "iptables",
+      "ipvs",
+      "none",
+    ]),
+  )
   .option("--config <file>", "KubeletConfiguration file (kubelet.config.k8s.io/v1beta1)")
   .option("--manifests <dir>", "static pod manifests directory (staticPodPath)")
   .option("--pod-manifest-path <dir>", "alias of --manifests")
@@ -107,6 +166,33 @@ program
     };
     process.on("SIGTERM", () => void stop("SIGTERM"));
     process.on("SIGINT", () => void stop("SIGINT"));
+  });
+
+proxyOptions(program.command("proxy"))
+  .description(
+    "run only the Service proxy (like kube-proxy) on the Services and EndpointSlices of a manifests directory",
+  )
+  .option("--manifests <dir>", "directory of Service and EndpointSlice manifests")
+  .addOption(new Option("--proxy-mode <mode>", "backend").choices(["nftables", "iptables", "ipvs"]))
+  .option("--node-name <name>", "node name (default: hostname)")
+  .option("--node-ip <ip>", "the node's IP address")
+  .option("--cleanup", "remove every rule nodelet ever created, in every mode, and exit")
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const log = createLogger();
+    if (opts.cleanup) {
+      await cleanupProxy(log);
+      log.info("removed every Service proxy rule");
+      return;
+    }
+    const config = resolveConfig(opts);
+    if (config.proxyMode === "none") config.proxyMode = "nftables";
+    const proxy = await runProxyOnly(config, log);
+    const stop = async () => {
+      await proxy.stop();
+      process.exit(0);
+    };
+    process.on("SIGTERM", () => void stop());
+    process.on("SIGINT", () => void stop());
   });
 
 const get = program.command("get").description("show resources of the running nodelet");

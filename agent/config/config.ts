@@ -29,6 +29,16 @@ export interface NodeletConfig {
   failSwapOn: boolean;
   containerLogMaxSizeBytes: number;
   containerLogMaxFiles: number;
+  /** The Service proxy run beside the kubelet half; "none" runs none. */
+  proxyMode: "nftables" | "iptables" | "ipvs" | "none";
+  serviceClusterIPRange: string;
+  /** Pod network (kube-proxy --cluster-cidr): traffic from outside it to Services is masqueraded. */
+  clusterCIDR: string;
+  nodePortAddresses: string[];
+  proxyMinSyncPeriodMs: number;
+  proxySyncPeriodMs: number;
+  proxyHealthzBindAddress: string;
+  proxyMetricsBindAddress: string;
 }
 
 export function defaultConfig(): NodeletConfig {
@@ -58,6 +68,14 @@ export function defaultConfig(): NodeletConfig {
     failSwapOn: true,
     containerLogMaxSizeBytes: 10 * 1024 * 1024,
     containerLogMaxFiles: 5,
+    proxyMode: "nftables",
+    serviceClusterIPRange: "10.96.0.0/12",
+    clusterCIDR: "",
+    nodePortAddresses: [],
+    proxyMinSyncPeriodMs: 1_000,
+    proxySyncPeriodMs: 30_000,
+    proxyHealthzBindAddress: "0.0.0.0:10256",
+    proxyMetricsBindAddress: "127.0.0.1:10249",
   };
 }
 
