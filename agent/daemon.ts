@@ -158,6 +158,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
       source: k,
       podLogsDir: config.podLogsDir,
       health,
+      probeMetrics: () => probes.metricsText(),
       log,
     }),
   );

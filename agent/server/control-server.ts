@@ -10,6 +10,8 @@ export interface ControlServerOptions {
   source: PodSource;
   podLogsDir: string;
   health: () => { ok: boolean; reason: string };
+  /** Prometheus text of the probe counters (the kubelet's /metrics/probes). */
+  probeMetrics: () => string;
   log: Logger;
 }
 
@@ -20,6 +22,11 @@ export async function startControlServer(o: ControlServerOptions): Promise<Serve
     if (url.pathname === "/pods") return handlePods(o.source, res);
     if (url.pathname.startsWith("/containerLogs/")) {
       void handleContainerLogs(o.source, o.podLogsDir, req, res, url);
+      return;
+    }
+    if (url.pathname === "/metrics/probes") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(o.probeMetrics());
       return;
     }
     if (url.pathname === "/debug/memory") return sendJson(res, 200, process.memoryUsage());

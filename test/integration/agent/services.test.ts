@@ -8,7 +8,7 @@ import { startContainerd } from "../../harness/containerd.ts";
 import { BUSYBOX_IMAGE } from "../../harness/images.ts";
 import { execInNetns } from "../../harness/netns.ts";
 import type { NodeletHandle } from "../../harness/nodelet.ts";
-import { startNodelet } from "../../harness/nodelet.ts";
+import { controlGet, startNodelet } from "../../harness/nodelet.ts";
 
 let ctd: ContainerdHandle;
 let nodelet: NodeletHandle;
@@ -96,6 +96,15 @@ spec:
     const after = new Set<string>();
     for (let i = 0; i < 20; i++) after.add(await get("http://10.96.0.50/"));
     assert.deepEqual([...after].sort(), ["web-a", "web-b"]);
+    const metrics = await controlGet(nodelet.rootDir, "/metrics/probes");
+    assert.match(
+      metrics,
+      /prober_probe_total\{[^}]*probe_type="Readiness"[^}]*result="failed"[^}]*pod="web-c-test-node"[^}]*\} [1-9]/,
+    );
+    assert.match(
+      metrics,
+      /prober_probe_total\{[^}]*probe_type="Readiness"[^}]*result="successful"[^}]*pod="web-a-test-node"[^}]*\} [1-9]/,
+    );
     const healthz = await execInNetns(ctd.netns, [
       "busybox",
       "wget",
