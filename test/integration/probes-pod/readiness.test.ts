@@ -83,7 +83,7 @@ describe("readiness probes in real pods", { concurrency: true }, () => {
       const p = await nodelet.waitFor(`flip ready=${ready}`, (pods) => {
         const x = findPod(pods, "flip");
         return containerStatus(x, "app")?.ready === ready &&
-          conditionStatus(x, "Ready") === String(ready === true ? "True" : "False")
+          conditionStatus(x, "Ready") === (ready ? "True" : "False")
           ? x
           : undefined;
       });
