@@ -1,4 +1,5 @@
 // KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1): the fields nodelet applies.
+import { parseDuration } from "../agent/config/duration.ts";
 import { parse } from "yaml";
 import type { ProxyMode } from "./backend.ts";
 
@@ -12,29 +13,6 @@ export interface KubeProxyConfig {
   healthzBindAddress?: string;
   metricsBindAddress?: string;
   hostnameOverride?: string;
-}
-
-/** Parses a Go duration ("1s", "30s", "1m30s", "500ms") into milliseconds. */
-export function parseDuration(text: string): number {
-  const units: Record<string, number> = {
-    h: 3600000,
-    m: 60000,
-    s: 1000,
-    ms: 1,
-    us: 0.001,
-    µs: 0.001,
-    ns: 1e-6,
-  };
-  if (text === "0") return 0;
-  const re = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * units[m[2]!]!;
-    consumed = re.lastIndex;
-  }
-  if (consumed !== text.length || consumed === 0) throw new Error(`invalid duration ${JSON.stringify(text)}`);
-  return total;
 }
 
 export function parseKubeProxyConfiguration(text: string): KubeProxyConfig {

@@ -3,33 +3,21 @@
 import type { Container } from "../api/pod.ts";
 import { hashObject } from "./hash.ts";
 
+const HASHED_FIELDS = [
+  "name",
+  "image",
+  "command",
+  "args",
+  "workingDir",
+  "ports",
+  "env",
+  "envFrom",
+  "volumeMounts",
+  "securityContext",
+  "stdin",
+  "tty",
+] as const satisfies readonly (keyof Container)[];
+
 export function containerHash(c: Container): string {
-  const {
-    name,
-    image,
-    command,
-    args,
-    workingDir,
-    ports,
-    env,
-    envFrom,
-    volumeMounts,
-    securityContext,
-    stdin,
-    tty,
-  } = c;
-  return hashObject({
-    name,
-    image,
-    command,
-    args,
-    workingDir,
-    ports,
-    env,
-    envFrom,
-    volumeMounts,
-    securityContext,
-    stdin,
-    tty,
-  });
+  return hashObject(Object.fromEntries(HASHED_FIELDS.map((k) => [k, c[k]])));
 }

@@ -2,6 +2,7 @@
 // module (cgroup manager, volume manager, probe manager, back-off); tests of pure parts need none.
 import type { Container, LifecycleHandler, Pod } from "../api/pod.ts";
 import type { Mount } from "../../cri/runtime.ts";
+import type { ProbeTarget } from "../../probes/types.ts";
 
 export interface PodCgroups {
   ensure(
@@ -20,16 +21,8 @@ export interface PodVolumes {
   listPodDirs(): Promise<string[]>;
 }
 
-export interface ContainerProbeTarget {
-  podUid: string;
-  podName: string;
-  podNamespace: string;
-  container: Container;
-  containerId: string;
-  podIP?: string;
-  hostNetwork: boolean;
-  startedAtMs: number;
-}
+/** One container instance as the probes and lifecycle hooks see it. */
+export type ContainerProbeTarget = ProbeTarget;
 
 export interface ContainerProbes {
   addContainer(t: ContainerProbeTarget): void;
