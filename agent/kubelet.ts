@@ -49,6 +49,8 @@ export class Kubelet {
   #relistTimer?: NodeJS.Timeout;
   #relisting = false;
   #lastRelistOkMs = 0;
+  /** Why the latest relist failed (the runtime did not answer); cleared by the next success. */
+  #relistError: string | undefined;
   #lastRelistStartMs = Date.now();
   #stopped = false;
 
@@ -127,6 +129,8 @@ export class Kubelet {
         reason: `PLEG is not healthy: last relist ${Math.round((now - this.#lastRelistOkMs) / 1000)}s ago`,
       };
     }
+    if (this.#relistError)
+      return { ok: false, reason: `container runtime is not responding: ${this.#relistError}` };
     if (this.#lastRelistOkMs === 0) return { ok: false, reason: "waiting for the first relist" };
     return { ok: true, reason: "ok" };
   }
@@ -143,6 +147,7 @@ export class Kubelet {
       const snapshot = await this.#o.inspector.snapshot();
       this.#o.inspector.prune(snapshot);
       this.#lastRelistOkMs = Date.now();
+      this.#relistError = undefined;
       const fingerprints = podFingerprints(snapshot);
       for (const [uid, fp] of fingerprints) {
         if (this.#fingerprints.get(uid) !== fp) this.#workers.wake(uid);
@@ -155,6 +160,7 @@ export class Kubelet {
         }
       }
     } catch (err) {
+      this.#relistError = (err as Error).message;
       this.#log.warn({ err }, "runtime relist failed");
     } finally {
       this.#relisting = false;

@@ -208,8 +208,19 @@ describe("what users see", () => {
     }
   });
 
-  it("answers ok on 127.0.0.1:10248/healthz", async () => {
+  it("answers ok on 127.0.0.1:10248/healthz, and not ok once the runtime stops answering", async () => {
     const r = await execInNetns(ctd.netns, ["busybox", "wget", "-qO-", "http://127.0.0.1:10248/healthz"]);
     assert.equal(r.stdout, "ok");
+    process.kill(ctd.pid, "SIGKILL");
+    let last = r;
+    for (let i = 0; i < 50; i++) {
+      last = await execInNetns(ctd.netns, ["busybox", "wget", "-qO-", "http://127.0.0.1:10248/healthz"]);
+      if (last.code !== 0) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.notEqual(last.code, 0, "healthz fails while the runtime is down");
+    assert.match(last.stderr, /500/);
+    // The daemon itself keeps running and answering.
+    assert.match(await cli("get", "pods"), /env-test-node/);
   });
 });

@@ -167,6 +167,8 @@ spec:
     image: ${BUSYBOX_IMAGE}
     command: [sh, -c, "trap 'echo term $(cat /proc/uptime) >> /out/events; exit 0' TERM; while true; do sleep 0.1; done"]
     lifecycle:
+      postStart:
+        exec: {command: [sh, -c, "echo poststart $(cat /proc/uptime) >> /out/events"]}
       preStop:
         exec: {command: [sh, -c, "echo prestop $(cat /proc/uptime) >> /out/events; sleep 1"]}
     volumeMounts: [{name: out, mountPath: /out}]
@@ -203,10 +205,10 @@ spec:
       .map((l) => l.split(" "));
     assert.deepEqual(
       events.map((e) => e[0]),
-      ["prestop", "term"],
+      ["poststart", "prestop", "term"],
       "preStop ran before the stop signal",
     );
-    const gapMs = (Number(events[1]![1]) - Number(events[0]![1])) * 1000;
+    const gapMs = (Number(events[2]![1]) - Number(events[1]![1])) * 1000;
     assert.ok(gapMs >= 900, `TERM came ${gapMs} ms after preStop started (preStop takes 1 s)`);
     assert.ok(
       elapsed >= 3500,
