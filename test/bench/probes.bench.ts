@@ -1,0 +1,164 @@
+// Probe overhead benchmark: PODS pods (default 100), each a busybox httpd with an HTTP readiness
+// probe and a TCP liveness probe at periodSeconds 1 (200 probes/s), against the same pods without
+// probes, measured in one run on one containerd. For each variant: nodelet's CPU (user+sys from
+// /proc/<pid>/stat, sampled every second over DURATION seconds once every pod is Ready and a
+// settling pause has passed) and its RSS over the window.
+//
+//   npm run bench:probes            (DURATION=60 s by default; PODS=100; SETTLE=10 s)
+//   DURATION=600 npm run bench:probes   the 10-minute RSS check
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Pod } from "../../agent/api/pod.ts";
+import { startContainerd } from "../harness/containerd.ts";
+import { BUSYBOX_IMAGE } from "../harness/images.ts";
+import { controlGet, type NodeletHandle, startNodelet } from "../harness/nodelet.ts";
+
+const PODS = Number(process.env.PODS ?? 100);
+const DURATION_S = Number(process.env.DURATION ?? 60);
+const SETTLE_S = Number(process.env.SETTLE ?? 10);
+/** Kernel clock ticks per second for /proc/<pid>/stat utime/stime (USER_HZ, 100 on Linux). */
+const CLK_TCK = 100;
+
+function manifest(name: string, withProbes: boolean): string {
+  const probes = withProbes
+    ? `    readinessProbe: {httpGet: {path: /index.html, port: 8080}, periodSeconds: 1}
+    livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
+`
+    : "";
+  return `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: ${BUSYBOX_IMAGE}
+    command: [sh, -c, "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
+${probes}`;
+}
+
+/** user+sys CPU seconds of a process. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+async function probeCount(nodelet: NodeletHandle): Promise<number> {
+  const text = await controlGet(nodelet.rootDir, "/metrics/probes");
+  let n = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("prober_probe_total{")) n += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return n;
+}
+
+const allReady = (pods: Pod[], prefix: string) =>
+  pods.filter(
+    (p) =>
+      p.metadata.name?.startsWith(prefix) &&
+      p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+  ).length === PODS;
+
+interface Figures {
+  label: string;
+  cpuPercent: number;
+  perSecond: number[];
+  rss: number[];
+  probesPerSecond: number;
+}
+
+async function measure(
+  ctd: Awaited<ReturnType<typeof startContainerd>>,
+  label: string,
+  withProbes: boolean,
+): Promise<Figures> {
+  const nodelet = await startNodelet(ctd, {
+    name: label,
+    extraArgs: ["--healthz-port", "0"],
+    logLevel: "info",
+  });
+  try {
+    const prefix = `${label}-`;
+    const t0 = Date.now();
+    for (let i = 0; i < PODS; i++)
+      nodelet.writeManifest(`${prefix}${i}.yaml`, manifest(`${prefix}${i}`, withProbes));
+    // The previous variant's pods are orphans to this nodelet; it removes them while starting its own.
+    await nodelet.waitFor(`${PODS} ${label} pods Ready`, (pods) => allReady(pods, prefix), 300_000);
+    for (let deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(1000)) {
+      if ((await nodelet.pods()).length === PODS) break;
+    }
+    console.log(
+      `${label}: ${PODS} pods Ready after ${((Date.now() - t0) / 1000).toFixed(1)} s; settling ${SETTLE_S} s`,
+    );
+    await sleep(SETTLE_S * 1000);
+
+    const pid = nodelet.pid();
+    const probes0 = withProbes ? await probeCount(nodelet) : 0;
+    const perSecond: number[] = [];
+    const rss: number[] = [rssMiB(pid)];
+    const start = performance.now();
+    const cpuStart = cpuSeconds(pid);
+    let prevCpu = cpuStart;
+    let prevT = start;
+    for (let s = 1; s <= DURATION_S; s++) {
+      await sleep(start + s * 1000 - performance.now());
+      const now = performance.now();
+      const cpu = cpuSeconds(pid);
+      perSecond.push(((cpu - prevCpu) / ((now - prevT) / 1000)) * 100);
+      prevCpu = cpu;
+      prevT = now;
+      if (s % Math.max(1, Math.floor(DURATION_S / 12)) === 0 || s === DURATION_S) rss.push(rssMiB(pid));
+    }
+    const elapsed = (performance.now() - start) / 1000;
+    const cpuPercent = ((cpuSeconds(pid) - cpuStart) / elapsed) * 100;
+    const probesPerSecond = withProbes ? ((await probeCount(nodelet)) - probes0) / elapsed : 0;
+    return { label, cpuPercent, perSecond, rss, probesPerSecond };
+  } finally {
+    await nodelet.stop();
+  }
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+function report(f: Figures): void {
+  console.log(
+    `${f.label}: CPU ${f.cpuPercent.toFixed(2)} % of one core (per-second p50 ${percentile(f.perSecond, 50).toFixed(1)} %, ` +
+      `p90 ${percentile(f.perSecond, 90).toFixed(1)} %, max ${Math.max(...f.perSecond).toFixed(1)} %)` +
+      (f.probesPerSecond ? `, ${f.probesPerSecond.toFixed(1)} probes/s` : ""),
+  );
+  console.log(`${f.label}: RSS MiB over ${DURATION_S} s: ${f.rss.map((r) => r.toFixed(1)).join(" ")}`);
+}
+
+async function main(): Promise<void> {
+  const ctd = await startContainerd();
+  try {
+    console.log(
+      `probe overhead: ${PODS} pods, httpGet readiness + tcpSocket liveness at periodSeconds 1, window ${DURATION_S} s`,
+    );
+    const off = await measure(ctd, "noprobes", false);
+    report(off);
+    const on = await measure(ctd, "probes", true);
+    report(on);
+    const added = on.cpuPercent - off.cpuPercent;
+    const rssGrowth = on.rss.at(-1)! - on.rss[0]!;
+    console.log(
+      `summary: probes add ${added.toFixed(2)} % of one core (${on.cpuPercent.toFixed(2)} % vs ${off.cpuPercent.toFixed(2)} %; target <= 5 %) ` +
+        `at ${on.probesPerSecond.toFixed(0)} probes/s; RSS ${on.rss[0]!.toFixed(1)} -> ${on.rss.at(-1)!.toFixed(1)} MiB with probes ` +
+        `(${rssGrowth >= 0 ? "+" : ""}${rssGrowth.toFixed(1)} MiB over ${DURATION_S} s), ${off.rss.at(-1)!.toFixed(1)} MiB without`,
+    );
+  } finally {
+    await ctd.stop();
+  }
+}
+
+await main();
