@@ -7,6 +7,7 @@
 //   npm run bench:probes            (DURATION=60 s by default; PODS=100; SETTLE=10 s)
 //   DURATION=600 npm run bench:probes   the 10-minute RSS check
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Pod } from "../../agent/api/pod.ts";
 import { startContainerd } from "../harness/containerd.ts";
@@ -37,12 +38,17 @@ spec:
 ${probes}`;
 }
 
-/** user+sys CPU seconds of a process. */
-function cpuSeconds(pid: number): number {
+/** user and sys CPU seconds of a process (all its threads: GC and libuv workers included). */
+function cpuTimes(pid: number): { user: number; sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  return { user: Number(fields[11]) / CLK_TCK, sys: Number(fields[12]) / CLK_TCK };
+}
+
+function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.sys;
 }
 
 function rssMiB(pid: number): number {
@@ -69,9 +75,13 @@ const allReady = (pods: Pod[], prefix: string) =>
 interface Figures {
   label: string;
   cpuPercent: number;
+  userPercent: number;
+  sysPercent: number;
   perSecond: number[];
   rss: number[];
   probesPerSecond: number;
+  /** The machine's 1-minute load average at the end of the window (CPU figures inflate under load). */
+  load: number;
 }
 
 async function measure(
@@ -104,7 +114,8 @@ async function measure(
     const perSecond: number[] = [];
     const rss: number[] = [rssMiB(pid)];
     const start = performance.now();
-    const cpuStart = cpuSeconds(pid);
+    const timesStart = cpuTimes(pid);
+    const cpuStart = timesStart.user + timesStart.sys;
     let prevCpu = cpuStart;
     let prevT = start;
     for (let s = 1; s <= DURATION_S; s++) {
@@ -117,9 +128,21 @@ async function measure(
       if (s % Math.max(1, Math.floor(DURATION_S / 12)) === 0 || s === DURATION_S) rss.push(rssMiB(pid));
     }
     const elapsed = (performance.now() - start) / 1000;
-    const cpuPercent = ((cpuSeconds(pid) - cpuStart) / elapsed) * 100;
+    const timesEnd = cpuTimes(pid);
+    const cpuPercent = ((timesEnd.user + timesEnd.sys - cpuStart) / elapsed) * 100;
+    const userPercent = ((timesEnd.user - timesStart.user) / elapsed) * 100;
+    const sysPercent = ((timesEnd.sys - timesStart.sys) / elapsed) * 100;
     const probesPerSecond = withProbes ? ((await probeCount(nodelet)) - probes0) / elapsed : 0;
-    return { label, cpuPercent, perSecond, rss, probesPerSecond };
+    return {
+      label,
+      cpuPercent,
+      userPercent,
+      sysPercent,
+      perSecond,
+      rss,
+      probesPerSecond,
+      load: loadavg()[0]!,
+    };
   } finally {
     await nodelet.stop();
   }
@@ -132,9 +155,10 @@ function percentile(xs: number[], p: number): number {
 
 function report(f: Figures): void {
   console.log(
-    `${f.label}: CPU ${f.cpuPercent.toFixed(2)} % of one core (per-second p50 ${percentile(f.perSecond, 50).toFixed(1)} %, ` +
+    `${f.label}: CPU ${f.cpuPercent.toFixed(2)} % of one core (user ${f.userPercent.toFixed(2)} + sys ${f.sysPercent.toFixed(2)}; per-second p50 ${percentile(f.perSecond, 50).toFixed(1)} %, ` +
       `p90 ${percentile(f.perSecond, 90).toFixed(1)} %, max ${Math.max(...f.perSecond).toFixed(1)} %)` +
-      (f.probesPerSecond ? `, ${f.probesPerSecond.toFixed(1)} probes/s` : ""),
+      (f.probesPerSecond ? `, ${f.probesPerSecond.toFixed(1)} probes/s` : "") +
+      `; machine load ${f.load.toFixed(1)}`,
   );
   console.log(`${f.label}: RSS MiB over ${DURATION_S} s: ${f.rss.map((r) => r.toFixed(1)).join(" ")}`);
 }

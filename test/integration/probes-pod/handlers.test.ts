@@ -13,7 +13,7 @@ import { BUSYBOX_IMAGE } from "../../harness/images.ts";
 import { spawnInNetns } from "../../harness/netns.ts";
 import type { NodeletHandle } from "../../harness/nodelet.ts";
 import { containerStatus, startNodelet } from "../../harness/nodelet.ts";
-import { conditionStatus, findLogLine, findPod, podManifest } from "./helpers.ts";
+import { conditionStatus, findLogLine, findPod, lineTime, podManifest } from "./helpers.ts";
 
 const GRPC_PORT = 19555;
 
@@ -147,6 +147,47 @@ describe("probe handlers end to end", { concurrency: true }, () => {
       `server saw the probes: ${grpcLines.slice(0, 3)}`,
     );
     assert.ok(grpcLines.some((l) => l.startsWith('check "db" ')));
+  });
+
+  it("httpGet to an endpoint that accepts but never answers costs only its own timeout", async () => {
+    // `hang` accepts connections and never answers; `fast` in the same pod must not wait for it.
+    nodelet.writeManifest(
+      "hang.yaml",
+      podManifest(
+        "hang",
+        `  terminationGracePeriodSeconds: 1
+  containers:
+  - name: hang
+    image: ${BUSYBOX_IMAGE}
+    command: [nc, -ll, -p, "8080", -e, sleep, "5"]
+    readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 1}
+  - name: fast
+    image: ${BUSYBOX_IMAGE}
+    command: [sh, -c, "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8081 -h /www"]
+    readinessProbe: {httpGet: {path: /index.html, port: 8081}, periodSeconds: 1}
+`,
+      ),
+    );
+    const failed = await nodelet.waitFor("hang failure logged", () => failureLogged("hang", "readiness"));
+    assert.match(String(failed.msg), /timeout|timed out|deadline/i);
+    const started = findLogLine(nodelet, (l) => l.container === "hang" && l.msg === "container started");
+    const after = lineTime(failed) - lineTime(started);
+    // The first probe runs right away and times out after 1 s; 3 s allows for a loaded machine.
+    assert.ok(after >= 900 && after < 3000, `hung probe failed ${after} ms after the start`);
+    await nodelet.waitFor("fast ready", (pods) =>
+      containerStatus(findPod(pods, "hang"), "fast")?.ready ? true : undefined,
+    );
+    const fastStarted = findLogLine(nodelet, (l) => l.container === "fast" && l.msg === "container started");
+    const fastReady = findLogLine(
+      nodelet,
+      (l) => l.container === "fast" && l.probe === "readiness" && l.msg === "readiness probe succeeded",
+    );
+    assert.ok(fastReady, "fast's readiness success is logged");
+    assert.ok(
+      lineTime(fastReady) - lineTime(fastStarted) < 1500,
+      "fast was probed at once, not after hang's timeout",
+    );
+    await staysNotReady("hang", ["hang"], 2000);
   });
 
   it("httpGet resolves a named port from the container's ports", async () => {
