@@ -112,6 +112,43 @@ go_build() {
   rmdir "$out.tmp"
 }
 
+# The machine's etcd when it is at least $etcd_min, else etcd built from go.etcd.io/etcd/server/v3
+# (its go.mod's replace directives point at sibling modules that are published under the same
+# version, which a dependent module gets through the plain requirements: no replace needed).
+etcd_min="${NODELET_ETCD_MIN:-3.4.0}"
+find_or_build_etcd() {
+  local sys have
+  sys="$(command -v etcd || true)"
+  if [[ -n "$sys" ]]; then
+    have="$("$sys" --version | sed -n 's/^etcd Version: *//p')"
+    if version_le "$etcd_min" "$have"; then
+      step "etcd: $sys ($have)"
+      echo "$sys"
+      return 0
+    fi
+    step "etcd: $sys is $have, older than $etcd_min: building one"
+  fi
+  local version="${NODELET_ETCD_VERSION:-}"
+  if [[ -z "$version" ]]; then
+    version="$( (cd "$cp_dir" && go_env go list -m -versions go.etcd.io/etcd/server/v3) | tr ' ' '\n' |
+      grep -E '^v3\.[0-9]+\.[0-9]+$' | sort -V | tail -n1)"
+  fi
+  local out="$cp_dir/etcd/$version"
+  if [[ ! -x "$out/etcd" ]]; then
+    local src="$cp_dir/src/etcd-$version" tb
+    tb=$(date +%s)
+    mkdir -p "$src" "$out"
+    printf 'module nodelet.test/etcd\n\ngo %s\n\nrequire go.etcd.io/etcd/server/v3 %s\n' \
+      "$(local_go_version)" "$version" >"$src/go.mod"
+    step "go build go.etcd.io/etcd/server/v3@$version"
+    (cd "$src" && go_env go build -trimpath -ldflags "-s -w" -o "$out/etcd.tmp" go.etcd.io/etcd/server/v3) >&2 ||
+      return 1
+    mv "$out/etcd.tmp" "$out/etcd"
+    step "etcd $version built in $(($(date +%s) - tb)) s"
+  fi
+  echo "$out/etcd"
+}
+
 kubectl_minor() {
   "$1" version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n1
 }
@@ -125,7 +162,7 @@ cmd_build() {
   # Fast path: the binaries recorded by an earlier run are still there.
   if [[ -z "$version" && -f "$current" ]]; then
     # shellcheck disable=SC1090
-    (source "$current" && [[ -x "$KUBE_APISERVER" && -x "$KUBECTL" && -x "$ETCD" ]]) && {
+    (source "$current" && [[ "${ETCD_MIN:-}" == "$etcd_min" && -x "$KUBE_APISERVER" && -x "$KUBECTL" && -x "$ETCD" ]]) && {
       step "cached: $(tr '\n' ' ' <"$current")"
       return 0
     }
@@ -176,7 +213,7 @@ cmd_build() {
       kubectl="$sys_kubectl"
       step "kubectl: $sys_kubectl (1.$sys_minor)"
     else
-      step "kubectl: $sys_kubectl is 1.${sys_minor:-?}, too far from 1.$minor: building one"
+      step "kubectl: $sys_kubectl is 1.${sys_minor:-?}, too far from 1.$minor: using one built from the same release"
     fi
   fi
   if [[ -z "$kubectl" ]]; then
@@ -190,15 +227,13 @@ cmd_build() {
   fi
 
   local etcd
-  etcd="$(command -v etcd || true)"
-  [[ -n "$etcd" ]] || die "etcd not found (apt-get install etcd-server, or setup.sh)"
-  step "etcd: $etcd ($("$etcd" --version | head -n1))"
+  etcd="$(find_or_build_etcd)" || die "no usable etcd"
 
   # Stable paths for scripts: bin/kube-apiserver -> bin/<version>/kube-apiserver.
   ln -sfn "$chosen/kube-apiserver" "$cp_dir/bin/kube-apiserver"
   [[ "$kubectl" == "$cp_dir/bin/$chosen/kubectl" ]] && ln -sfn "$chosen/kubectl" "$cp_dir/bin/kubectl"
-  printf 'KUBE_VERSION=%s\nKUBE_APISERVER=%s\nKUBECTL=%s\nETCD=%s\n' \
-    "$chosen" "$cp_dir/bin/$chosen/kube-apiserver" "$kubectl" "$etcd" >"$current.tmp"
+  printf 'KUBE_VERSION=%s\nKUBE_APISERVER=%s\nKUBECTL=%s\nETCD=%s\nETCD_MIN=%s\n' \
+    "$chosen" "$cp_dir/bin/$chosen/kube-apiserver" "$kubectl" "$etcd" "$etcd_min" >"$current.tmp"
   mv "$current.tmp" "$current"
   step "ready: $(tr '\n' ' ' <"$current")"
 }
