@@ -8,9 +8,13 @@
 #   control-plane.sh certs DIR URL           CA, serving cert, service-account keys, admin cert
 #                                            and DIR/admin.kubeconfig for the API server at URL
 #   control-plane.sh node-cert DIR NODE URL  DIR/node-NODE.kubeconfig (CN=system:node:NODE)
+#   control-plane.sh prune                   drop the Go module and build caches (~3 GB), keep
+#                                            the binaries (a CI cache then holds ~200 MB)
 #
 # Environment: NODELET_CACHE (default /var/cache/nodelet), NODELET_KUBE_VERSION (e.g. v1.36.3;
-# default: the newest stable release whose go.mod the local Go accepts).
+# default: the newest stable release whose go.mod the local Go accepts), NODELET_ETCD_MIN (the
+# oldest etcd on the machine to use, default 3.4.0; below it etcd is built, see etcd_min below),
+# NODELET_ETCD_VERSION (the etcd to build; default the newest v3 release).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -320,9 +324,15 @@ cmd_node_cert() {
   echo "$dir/node-$node.kubeconfig"
 }
 
+cmd_prune() {
+  step "removing $cp_dir/go and $cp_dir/go-build (binaries in $cp_dir/bin and $cp_dir/etcd stay)"
+  rm -rf "$cp_dir/go" "$cp_dir/go-build"
+}
+
 case "${1:-build}" in
 build) cmd_build ;;
+prune) cmd_prune ;;
 certs) shift && cmd_certs "$@" ;;
 node-cert) shift && cmd_node_cert "$@" ;;
-*) die "unknown command $1 (build | certs DIR URL | node-cert DIR NODE URL)" ;;
+*) die "unknown command $1 (build | certs DIR URL | node-cert DIR NODE URL | prune)" ;;
 esac
