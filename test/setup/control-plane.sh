@@ -172,6 +172,10 @@ cmd_build() {
     }
   fi
 
+  # One build at a time (parallel CI jobs, a test run starting while setup builds).
+  exec 9>"$cp_dir/build.lock"
+  flock 9
+
   local candidates go_have
   go_have="$(local_go_version)"
   if [[ -n "$version" ]]; then
