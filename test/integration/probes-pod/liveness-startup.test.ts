@@ -12,7 +12,7 @@ import { startContainerd } from "../../harness/containerd.ts";
 import { BUSYBOX_IMAGE } from "../../harness/images.ts";
 import type { NodeletHandle } from "../../harness/nodelet.ts";
 import { containerStatus, startNodelet } from "../../harness/nodelet.ts";
-import { containerLogTime, findLogLine, findPod, lineTime, podManifest } from "./helpers.ts";
+import { containerLogTime, findLogLine, findPod, getPodsTable, lineTime, podManifest } from "./helpers.ts";
 
 let ctd: ContainerdHandle;
 let nodelet: NodeletHandle;
@@ -93,6 +93,8 @@ describe("liveness and startup probes in real pods", { concurrency: true }, () =
     assert.equal(cs.restartCount, 1);
     assert.equal(cs.lastState.terminated?.exitCode, 137);
     assert.equal(cs.lastState.terminated?.reason, "Error");
+    const row = (await getPodsTable(nodelet))["live-test-node"];
+    assert.ok(Number(row?.[2]) >= 1, `nodelet get pods counts the liveness restart: ${row}`);
     // The pod stays: removing it would make the daemon's stop wait out the pod's 30 s grace period.
   });
 
