@@ -28,6 +28,8 @@ export interface ContainerProbes {
   addContainer(t: ContainerProbeTarget): void;
   removeContainer(containerId: string): void;
   removePod(podUid: string): void;
+  /** A terminating pod keeps only its readiness probes (as upstream). */
+  stopLivenessAndStartup(podUid: string): void;
   isReady(containerId: string): boolean;
   isStarted(containerId: string): boolean;
 }

@@ -211,6 +211,7 @@ export class PodSyncer {
       podUid: uid,
       ...(pod ? { pod: `${pod.metadata.namespace}/${pod.metadata.name}` } : {}),
     });
+    this.#d.probes.stopLivenessAndStartup(uid);
     await this.#killPod(pod, observed, gracePeriodSeconds, log, "pod removed");
     await Promise.all(observed.containers.map((c) => this.#d.runtime.removeContainer(c.id)));
     await Promise.all(observed.sandboxes.map((s) => this.#d.runtime.removePodSandbox(s.id)));
