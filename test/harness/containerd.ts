@@ -31,6 +31,7 @@ import { waitForCriImages } from "./cri-image-probe.ts";
 import { imageTarballs, TEST_IMAGE_REFS } from "./images.ts";
 import { createNetns, netnsPath } from "./netns.ts";
 import { isAlive } from "./processes.ts";
+import { cancelExitCleanup, cleanupAtExit } from "./exit-cleanup.ts";
 
 export interface ContainerdHandle {
   /** CRI endpoint, `unix:///abs/path.sock`. */
@@ -64,30 +65,6 @@ export interface StartContainerdOptions {
 }
 
 const UNIX_SOCKET_PATH_MAX = 107;
-
-// Safety net only: instances this process started and has not stopped yet, removed when the
-// process exits or is interrupted. Process-wide by nature, hence module-level.
-const liveInstances = new Map<string, InstanceState>();
-let exitHooksInstalled = false;
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  const cleanupAll = (): void => {
-    for (const state of liveInstances.values()) cleanupInstance(state);
-    liveInstances.clear();
-  };
-  process.on("exit", cleanupAll);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    const onSignal = (): void => {
-      cleanupAll();
-      process.off(signal, onSignal);
-      // Re-raise so the default action (or the program's own handlers) still happens.
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
 
 function logTail(logPath: string, lines = 30): string {
   try {
@@ -178,7 +155,7 @@ function handleFor(
 }
 
 function stopInstance(state: InstanceState): void {
-  liveInstances.delete(state.dir);
+  cancelExitCleanup(state.dir);
   const problems = cleanupInstance(state);
   if (problems.length > 0)
     throw new Error(`containerd cleanup of ${state.dir} incomplete:\n${problems.join("\n")}`);
@@ -246,8 +223,7 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
   };
   if (!opts.outliveProcess) {
     state.ownerPid = process.pid;
-    liveInstances.set(dir, state);
-    installExitHooks();
+    cleanupAtExit(dir, () => cleanupInstance(state));
   }
 
   writeState(layout, state);
@@ -289,7 +265,7 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
     return handleFor(state, layout, child.pid, Math.round(performance.now() - started));
   } catch (err) {
     const tail = logTail(layout.logPath);
-    liveInstances.delete(dir);
+    cancelExitCleanup(dir);
     const problems = cleanupInstance(state);
     const cleanupNote = problems.length > 0 ? `\ncleanup problems:\n${problems.join("\n")}` : "";
     throw new Error(

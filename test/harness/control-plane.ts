@@ -25,6 +25,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeletCacheDir } from "./cache.ts";
 import { isAlive, killAndWait, listProcesses, withDescendants } from "./processes.ts";
+import { cancelExitCleanup, cleanupAtExit } from "./exit-cleanup.ts";
 
 const SETUP_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), "../setup/control-plane.sh");
 
@@ -153,31 +154,8 @@ function writeState(state: InstanceState): void {
   writeFileSync(join(state.dir, STATE_FILE), JSON.stringify(state, null, 2) + "\n");
 }
 
-// Safety net only: instances this process started and has not stopped, removed on exit.
-// Process-wide by nature, hence module-level.
-const liveInstances = new Map<string, InstanceState>();
-let exitHooksInstalled = false;
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  const cleanupAll = (): void => {
-    for (const state of liveInstances.values()) cleanupInstance(state);
-    liveInstances.clear();
-  };
-  process.on("exit", cleanupAll);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    const onSignal = (): void => {
-      cleanupAll();
-      process.off(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
-
 function stopInstance(state: InstanceState): void {
-  liveInstances.delete(state.dir);
+  cancelExitCleanup(state.dir);
   const problems = cleanupInstance(state);
   if (problems.length > 0) {
     throw new Error(`control plane cleanup of ${state.dir} incomplete:\n${problems.join("\n")}`);
@@ -371,8 +349,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   };
   if (!opts.outliveProcess) {
     state.ownerPid = process.pid;
-    liveInstances.set(dir, state);
-    installExitHooks();
+    cleanupAtExit(dir, () => cleanupInstance(state));
   }
   writeState(state);
 
@@ -452,7 +429,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     return handle;
   } catch (err) {
     const tails = `--- etcd log (tail) ---\n${logTail(etcdLog)}\n--- kube-apiserver log (tail) ---\n${logTail(apiLog)}`;
-    liveInstances.delete(dir);
+    cancelExitCleanup(dir);
     const problems = cleanupInstance(state);
     const cleanupNote = problems.length > 0 ? `\ncleanup problems:\n${problems.join("\n")}` : "";
     throw new Error(
