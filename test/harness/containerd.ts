@@ -13,7 +13,6 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   readFileSync,
   writeFileSync,
 } from "node:fs";
@@ -30,8 +29,7 @@ import {
 import { waitForCriImages } from "./cri-image-probe.ts";
 import { imageTarballs, TEST_IMAGE_REFS } from "./images.ts";
 import { createNetns, netnsPath } from "./netns.ts";
-import { isAlive } from "./processes.ts";
-import { cancelExitCleanup, cleanupAtExit } from "./exit-cleanup.ts";
+import { cancelExitCleanup, cleanupAtExit, sweepAbandoned } from "./exit-cleanup.ts";
 
 export interface ContainerdHandle {
   /** CRI endpoint, `unix:///abs/path.sock`. */
@@ -174,21 +172,7 @@ const DEFAULT_DIR_PREFIX = "nodelet-ctd-";
  * up (killed by SIGKILL, say). Instances started for the CLI have no owner and are left alone.
  */
 export function sweepAbandonedInstances(): string[] {
-  const swept: string[] = [];
-  for (const name of readdirSync(tmpdir())) {
-    if (!name.startsWith(DEFAULT_DIR_PREFIX)) continue;
-    const dir = join(tmpdir(), name);
-    let state: InstanceState | undefined;
-    try {
-      state = readInstanceState(dir);
-    } catch {
-      continue; // being written
-    }
-    if (state?.ownerPid === undefined || state.ownerPid === process.pid || isAlive(state.ownerPid)) continue;
-    cleanupInstance(state);
-    swept.push(dir);
-  }
-  return swept;
+  return sweepAbandoned(DEFAULT_DIR_PREFIX, readInstanceState, cleanupInstance);
 }
 
 export async function startContainerd(opts: StartContainerdOptions = {}): Promise<ContainerdHandle> {

@@ -13,7 +13,6 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -25,7 +24,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeletCacheDir } from "./cache.ts";
 import { isAlive, killAndWait, listProcesses, withDescendants } from "./processes.ts";
-import { cancelExitCleanup, cleanupAtExit } from "./exit-cleanup.ts";
+import { cancelExitCleanup, cleanupAtExit, sweepAbandoned } from "./exit-cleanup.ts";
 
 const SETUP_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), "../setup/control-plane.sh");
 
@@ -170,21 +169,7 @@ export function stopControlPlaneAt(dir: string): void {
 
 /** Removes default-location instances whose owning process died without cleaning up. */
 export function sweepAbandonedControlPlanes(): string[] {
-  const swept: string[] = [];
-  for (const name of readdirSync(tmpdir())) {
-    if (!name.startsWith(DEFAULT_DIR_PREFIX)) continue;
-    const dir = join(tmpdir(), name);
-    let state: InstanceState | undefined;
-    try {
-      state = readState(dir);
-    } catch {
-      continue; // being written
-    }
-    if (state?.ownerPid === undefined || state.ownerPid === process.pid || isAlive(state.ownerPid)) continue;
-    cleanupInstance(state);
-    swept.push(dir);
-  }
-  return swept;
+  return sweepAbandoned(DEFAULT_DIR_PREFIX, readState, cleanupInstance);
 }
 
 // --- start ------------------------------------------------------------------------------------
