@@ -1,6 +1,6 @@
 // GrpcRuntime against a real, isolated containerd (own netns, own root/state, own cgroup root).
+import { testSandboxConfig } from "../../harness/cri-fixtures.ts";
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,19 +57,10 @@ describe("GrpcRuntime against containerd", () => {
     handle = await startContainerd();
     logDir = await mkdtemp(join(tmpdir(), "nodelet-cri-logs-"));
     runtime = await GrpcRuntime.connect(handle.endpoint, silentLogger());
-    const uid = randomUUID();
-    sandbox = {
-      metadata: { name: "grpc-test", uid, namespace: "default", attempt: 0 },
-      hostname: "grpc-test",
-      logDirectory: logDir,
-      portMappings: [],
-      labels: { "io.kubernetes.pod.uid": uid, "test-label": "yes" },
+    sandbox = testSandboxConfig("grpc-test", handle.cgroupRoot, logDir, {
+      labels: { "test-label": "yes" },
       annotations: { "test-annotation": "present" },
-      linux: {
-        cgroupParent: `${handle.cgroupRoot}/pod${uid}`,
-        namespaceOptions: { network: "pod", pid: "container", ipc: "pod" },
-      },
-    };
+    });
   });
 
   after(async () => {

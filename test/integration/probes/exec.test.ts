@@ -1,6 +1,6 @@
 // exec handler and an exec liveness probe through CRI ExecSync on a real, isolated containerd.
+import { testSandboxConfig } from "../../harness/cri-fixtures.ts";
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,19 +48,7 @@ describe("exec probes on containerd", () => {
     handle = await startContainerd();
     logDir = await mkdtemp(join(tmpdir(), "nodelet-probe-logs-"));
     runtime = await GrpcRuntime.connect(handle.endpoint, silentLogger());
-    const uid = randomUUID();
-    sandbox = {
-      metadata: { name: "probe-exec", uid, namespace: "default", attempt: 0 },
-      hostname: "probe-exec",
-      logDirectory: logDir,
-      portMappings: [],
-      labels: { "io.kubernetes.pod.uid": uid },
-      annotations: {},
-      linux: {
-        cgroupParent: `${handle.cgroupRoot}/pod${uid}`,
-        namespaceOptions: { network: "pod", pid: "container", ipc: "pod" },
-      },
-    };
+    sandbox = testSandboxConfig("probe-exec", handle.cgroupRoot, logDir);
     sandboxId = await rt().runPodSandbox(sandbox);
   });
 
