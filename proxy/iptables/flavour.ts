@@ -24,53 +24,36 @@ export async function detectIptablesFlavour(runner: CommandRunner): Promise<Ipta
   return /legacy/.test(version.stdout) ? "legacy" : "nft";
 }
 
+type JumpRule = [table: string, chain: string, spec: string[]];
+
+/** One jump per built-in chain into `target`, with kube-proxy's comment; `newOnly` matches new connections. */
+function jumps(
+  table: string,
+  chains: string[],
+  comment: string,
+  target: string,
+  newOnly = false,
+): JumpRule[] {
+  const state = newOnly ? ["-m", "conntrack", "--ctstate", "NEW"] : [];
+  return chains.map((chain) => [
+    table,
+    chain,
+    [...state, "-m", "comment", "--comment", comment, "-j", target],
+  ]);
+}
+
 /** The rules in built-in chains that send traffic into nodelet's chains: [table, chain, rule spec]. */
-export const JUMP_RULES: [string, string, string[]][] = [
-  ["nat", "PREROUTING", ["-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"]],
-  ["nat", "OUTPUT", ["-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"]],
-  [
-    "nat",
-    "POSTROUTING",
-    ["-m", "comment", "--comment", "kubernetes postrouting rules", "-j", "KUBE-POSTROUTING"],
-  ],
-  ...(["INPUT", "FORWARD"] as const).map(
-    (c) =>
-      [
-        "filter",
-        c,
-        [
-          "-m",
-          "conntrack",
-          "--ctstate",
-          "NEW",
-          "-m",
-          "comment",
-          "--comment",
-          "kubernetes externally-visible service portals",
-          "-j",
-          "KUBE-EXTERNAL-SERVICES",
-        ],
-      ] as [string, string, string[]],
+export const JUMP_RULES: JumpRule[] = [
+  ...jumps("nat", ["PREROUTING", "OUTPUT"], "kubernetes service portals", "KUBE-SERVICES"),
+  ...jumps("nat", ["POSTROUTING"], "kubernetes postrouting rules", "KUBE-POSTROUTING"),
+  ...jumps(
+    "filter",
+    ["INPUT", "FORWARD"],
+    "kubernetes externally-visible service portals",
+    "KUBE-EXTERNAL-SERVICES",
+    true,
   ),
-  ...(["FORWARD", "OUTPUT"] as const).map(
-    (c) =>
-      [
-        "filter",
-        c,
-        [
-          "-m",
-          "conntrack",
-          "--ctstate",
-          "NEW",
-          "-m",
-          "comment",
-          "--comment",
-          "kubernetes service portals",
-          "-j",
-          "KUBE-SERVICES",
-        ],
-      ] as [string, string, string[]],
-  ),
+  ...jumps("filter", ["FORWARD", "OUTPUT"], "kubernetes service portals", "KUBE-SERVICES", true),
 ];
 
 /** Makes sure each jump rule exists once (inserted first in its built-in chain). */
