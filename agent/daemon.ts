@@ -1,6 +1,6 @@
 // `nodelet run`: builds the kubelet half from its parts, connects the sources and servers, and keeps
 // running until stopped. Everything is constructed here and passed down; nothing is global.
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GrpcRuntime } from "../cri/grpc/index.ts";
@@ -23,7 +23,6 @@ import { startControlServer } from "./server/control-server.ts";
 import { startHealthzServer } from "./server/healthz-server.ts";
 import { ManifestDir } from "./sources/manifest-dir.ts";
 import { StaticPods } from "./sources/static-pods.ts";
-import { readFile } from "node:fs/promises";
 import { podVolumes } from "./volumes/pod-volumes.ts";
 
 export interface RunningDaemon {

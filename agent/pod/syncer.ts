@@ -3,7 +3,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Container, LifecycleHandler, Pod } from "../api/pod.ts";
-import type { Mount, Runtime } from "../../cri/runtime.ts";
+import type { Mount, Runtime, SandboxConfig } from "../../cri/runtime.ts";
 import { containerBackoffKey } from "../backoff/backoff.ts";
 import { buildEnv } from "../container/env.ts";
 import type { Logger } from "../log.ts";
@@ -12,7 +12,7 @@ import { containerLogPath, podLogDir } from "../logs/log-paths.ts";
 import { clampOomScoreAdj, containerLinuxResources } from "../resources/linux-resources.ts";
 import { podCgroupLimits, podCgroupName, toCgroupfsPath, toSystemdPath } from "../resources/pod-cgroup.ts";
 import { qosClass } from "../resources/qos.ts";
-import type { ContainerToKill, ContainerToStart, PodActions, UnhealthyContainer } from "./actions.ts";
+import type { ContainerToKill, ContainerToStart, UnhealthyContainer } from "./actions.ts";
 import { computePodActions, isSidecar } from "./actions.ts";
 import { containerConfig } from "./container-config.ts";
 import { containerHash } from "./container-hash.ts";
@@ -156,10 +156,16 @@ export class PodSyncer {
     }
 
     let sandboxId = actions.sandboxId;
+    const podSandbox = sandboxConfig(pod, {
+      attempt: actions.sandboxAttempt,
+      logDirectory: this.podLogDir(pod),
+      cgroupParent: this.podCgroupName(pod),
+      dns: this.#d.settings.dns,
+    });
     let podIP = observed.sandboxes[0]?.ip ?? "";
     if (actions.createSandbox) {
       outcome.changed = true;
-      const created = await this.#createSandbox(pod, actions, log);
+      const created = await this.#createSandbox(pod, podSandbox, actions.sandboxAttempt, log);
       if ("error" in created) {
         for (const c of actions.containersToStart)
           memo.waiting.set(c.name, { reason: "ContainerCreating", message: created.error });
@@ -190,7 +196,9 @@ export class PodSyncer {
       outcome.changed = true;
       const volumes = await this.#d.volumes.setUp(pod);
       const results = await Promise.all(
-        actions.containersToStart.map((c) => this.#startContainer(pod, sandboxId!, podIP, c, volumes, log)),
+        actions.containersToStart.map((c) =>
+          this.#startContainer(pod, sandboxId!, podSandbox, podIP, c, volumes, log),
+        ),
       );
       for (const wake of results) {
         if (wake !== undefined)
@@ -259,27 +267,20 @@ export class PodSyncer {
 
   async #createSandbox(
     pod: Pod,
-    actions: PodActions,
+    config: SandboxConfig,
+    attempt: number,
     log: Logger,
   ): Promise<{ id: string; ip: string } | { error: string }> {
     const s = this.#d.settings;
-    const logDirectory = this.podLogDir(pod);
-    const cgroupParent = this.podCgroupName(pod);
     try {
       await Promise.all([
-        mkdir(logDirectory, { recursive: true }),
-        this.#d.cgroups.ensure(cgroupParent, podCgroupLimits(pod)),
+        mkdir(config.logDirectory, { recursive: true }),
+        this.#d.cgroups.ensure(config.linux.cgroupParent, podCgroupLimits(pod)),
       ]);
-      const config = sandboxConfig(pod, {
-        attempt: actions.sandboxAttempt,
-        logDirectory,
-        cgroupParent,
-        dns: s.dns,
-      });
       const id = await this.#d.runtime.runPodSandbox(config);
       const status = pod.spec.hostNetwork ? undefined : await this.#d.runtime.podSandboxStatus(id);
       const ip = pod.spec.hostNetwork ? s.hostIP : (status?.ip ?? "");
-      log.info({ sandboxId: id, attempt: actions.sandboxAttempt, podIP: ip }, "pod sandbox started");
+      log.info({ sandboxId: id, attempt, podIP: ip }, "pod sandbox started");
       return { id, ip };
     } catch (err) {
       const message = `Failed to create pod sandbox: ${(err as Error).message}`;
@@ -292,6 +293,7 @@ export class PodSyncer {
   async #startContainer(
     pod: Pod,
     sandboxId: string,
+    podSandbox: SandboxConfig,
     podIP: string,
     start: ContainerToStart,
     volumes: Map<string, { hostPath: string; readOnly: boolean }>,
@@ -347,16 +349,7 @@ export class PodSyncer {
         mounts,
         resources,
       });
-      containerId = await this.#d.runtime.createContainer(
-        sandboxId,
-        config,
-        sandboxConfig(pod, {
-          attempt: 0,
-          logDirectory: this.podLogDir(pod),
-          cgroupParent: this.podCgroupName(pod),
-          dns: s.dns,
-        }),
-      );
+      containerId = await this.#d.runtime.createContainer(sandboxId, config, podSandbox);
     } catch (err) {
       const message = (err as Error).message;
       memo.waiting.set(spec.name, { reason: "CreateContainerError", message });
