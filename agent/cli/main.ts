@@ -65,8 +65,24 @@ function resolveConfig(opts: Record<string, string | boolean | undefined>): Node
     str("fileCheckFrequency") !== undefined ? parseDuration(str("fileCheckFrequency")!) : undefined,
   );
   if (opts.failSwapOn === false) config.failSwapOn = false;
+  set("kubeconfig", str("kubeconfig"));
+  if (opts.registerNode === false) config.registerNode = false;
+  if (str("nodeLabels") !== undefined)
+    config.nodeLabels = parseKeyValues(str("nodeLabels")!, "--node-labels");
+  set("registerWithTaints", str("registerWithTaints")?.split(",").filter(Boolean));
   applyProxyOptions(config, opts);
   return config;
+}
+
+/** "k1=v1,k2=v2" (values may be empty). */
+function parseKeyValues(text: string, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(",").filter(Boolean)) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new ControlError(`${flag}: "${part}" is not key=value`);
+    out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
 }
 
 /** defaults ← --proxy-config (KubeProxyConfiguration) ← flags, for the Service proxy half. */
@@ -149,6 +165,10 @@ proxyOptions(program.command("run"))
   .option("--crashloop-max <duration>", "maximum CrashLoopBackOff delay (1s-300s, default 300s)")
   .option("--file-check-frequency <duration>", "manifest directory re-read period (default 20s)")
   .option("--no-fail-swap-on", "run even with swap on")
+  .option("--kubeconfig <file>", "join a cluster: kubeconfig of this node's identity (absent: standalone)")
+  .option("--no-register-node", "do not register the Node object (it must exist)")
+  .option("--node-labels <k=v,...>", "labels added to the Node at registration")
+  .option("--register-with-taints <k=v:Effect,...>", "taints the Node is registered with")
   .action(async (opts: Record<string, string | boolean | undefined>) => {
     opts.manifests ??= opts.podManifestPath;
     opts.runtimeEndpoint ??= opts.containerRuntimeEndpoint;

@@ -39,6 +39,21 @@ export interface NodeletConfig {
   proxySyncPeriodMs: number;
   proxyHealthzBindAddress: string;
   proxyMetricsBindAddress: string;
+  /** Cluster mode: the kubeconfig to reach the API server with; empty = standalone. */
+  kubeconfig: string;
+  /** Register the Node object (kubelet --register-node). */
+  registerNode: boolean;
+  /** --node-labels */
+  nodeLabels: Record<string, string>;
+  /** --register-with-taints, "key=value:Effect" each. */
+  registerWithTaints: string[];
+  nodeStatusUpdateFrequencyMs: number;
+  nodeStatusReportFrequencyMs: number;
+  nodeLeaseDurationSeconds: number;
+  /** Port announced in the Node's daemonEndpoints. */
+  kubeletPort: number;
+  /** kubeReserved + systemReserved, summed (cpu in millicores, memory/ephemeral in bytes). */
+  reserved: { milliCPU: number; memoryBytes: number; ephemeralStorageBytes: number };
 }
 
 export function defaultConfig(): NodeletConfig {
@@ -76,6 +91,15 @@ export function defaultConfig(): NodeletConfig {
     proxySyncPeriodMs: 30_000,
     proxyHealthzBindAddress: "0.0.0.0:10256",
     proxyMetricsBindAddress: "127.0.0.1:10249",
+    kubeconfig: "",
+    registerNode: true,
+    nodeLabels: {},
+    registerWithTaints: [],
+    nodeStatusUpdateFrequencyMs: 10_000,
+    nodeStatusReportFrequencyMs: 300_000,
+    nodeLeaseDurationSeconds: 40,
+    kubeletPort: 10250,
+    reserved: { milliCPU: 0, memoryBytes: 0, ephemeralStorageBytes: 0 },
   };
 }
 

@@ -74,6 +74,21 @@ const READERS: Record<string, Reader> = {
     if (typeof v !== "string") throw new Error('must be a quantity such as "10Mi"');
     out.containerLogMaxSizeBytes = parseQuantity(v).value();
   },
+  nodeStatusUpdateFrequency: duration("nodeStatusUpdateFrequencyMs"),
+  nodeStatusReportFrequency: duration("nodeStatusReportFrequencyMs"),
+  nodeLeaseDurationSeconds: int("nodeLeaseDurationSeconds", 1, 3600),
+  port: int("kubeletPort", 1, 65535),
+  registerNode: bool("registerNode"),
+  registerWithTaints: (v, out) => {
+    if (!Array.isArray(v)) throw new Error("must be a list of taints");
+    out.registerWithTaints = v.map((t: { key?: unknown; value?: unknown; effect?: unknown }, i) => {
+      if (typeof t?.key !== "string" || typeof t.effect !== "string")
+        throw new Error(`[${i}]: key and effect are required`);
+      return `${t.key}${typeof t.value === "string" && t.value ? `=${t.value}` : ""}:${t.effect}`;
+    });
+  },
+  kubeReserved: (v, out) => addReserved(v, out),
+  systemReserved: (v, out) => addReserved(v, out),
   crashLoopBackOff: (v, out) => {
     const max = (v as { maxContainerRestartPeriod?: unknown } | null)?.maxContainerRestartPeriod;
     if (max === undefined) return;
@@ -83,6 +98,23 @@ const READERS: Record<string, Reader> = {
     out.crashLoopBackOffMaxMs = ms;
   },
 };
+
+/** kubeReserved/systemReserved: {cpu, memory, ephemeral-storage} quantities, summed. */
+function addReserved(v: unknown, out: Partial<NodeletConfig>): void {
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    throw new Error("must be a map of resource quantities");
+  const r = out.reserved ?? { milliCPU: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
+  for (const [name, q] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof q !== "string" && typeof q !== "number") throw new Error(`${name}: must be a quantity`);
+    const quantity = parseQuantity(String(q));
+    if (name === "cpu") r.milliCPU += quantity.milliValue();
+    else if (name === "memory") r.memoryBytes += quantity.value();
+    else if (name === "ephemeral-storage") r.ephemeralStorageBytes += quantity.value();
+    else if (name !== "pid")
+      throw new Error(`${name}: unknown resource (cpu, memory, ephemeral-storage, pid)`);
+  }
+  out.reserved = r;
+}
 
 const METADATA = new Set(["apiVersion", "kind"]);
 
