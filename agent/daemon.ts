@@ -9,6 +9,7 @@ import { Backoff } from "./backoff/backoff.ts";
 import { CgroupManager } from "./cm/cgroup-manager.ts";
 import type { NodeletConfig } from "./config/config.ts";
 import { controlSocketPath } from "./config/config.ts";
+import { startApiProxy } from "./cluster/proxy-from-api.ts";
 import { Kubelet } from "./kubelet.ts";
 import type { Logger } from "./log.ts";
 import { detectHostIP, minimumOomScoreAdj, nodeCapacity, swapEnabled } from "./node-facts.ts";
@@ -183,8 +184,9 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
   };
 }
 
-/** `nodelet proxy`: the Service proxy alone, fed by the manifests directory (no pods, no runtime). */
+/** `nodelet proxy`: the Service proxy alone, fed by the API server (--kubeconfig) or the manifests directory. */
 export async function runProxyOnly(config: NodeletConfig, log: Logger): Promise<{ stop(): Promise<void> }> {
+  if (config.kubeconfig) return startApiProxy(config, log);
   const proxy = await startStandaloneProxy(
     config,
     detectHostIP(config.nodeIP),

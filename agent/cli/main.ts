@@ -190,8 +190,9 @@ proxyOptions(program.command("run"))
 
 proxyOptions(program.command("proxy"))
   .description(
-    "run only the Service proxy (like kube-proxy) on the Services and EndpointSlices of a manifests directory",
+    "run only the Service proxy (like kube-proxy) on the Services and EndpointSlices of the API server (--kubeconfig) or of a manifests directory",
   )
+  .option("--kubeconfig <file>", "watch Services and EndpointSlices of this cluster (absent: --manifests)")
   .option("--manifests <dir>", "directory of Service and EndpointSlice manifests")
   .addOption(new Option("--proxy-mode <mode>", "backend").choices(["nftables", "iptables", "ipvs"]))
   .option("--node-name <name>", "node name (default: hostname)")
