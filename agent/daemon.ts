@@ -22,6 +22,9 @@ import { probeEffect } from "./probe-effects.ts";
 import { type StandaloneProxy, startStandaloneProxy } from "./proxy-wiring.ts";
 import { startControlServer } from "./server/control-server.ts";
 import { startHealthzServer } from "./server/healthz-server.ts";
+import { ApiClient } from "./cluster/api-client.ts";
+import { ClusterMode } from "./cluster/cluster-mode.ts";
+import { loadKubeconfig } from "./cluster/kubeconfig.ts";
 import { ManifestDir } from "./sources/manifest-dir.ts";
 import { StaticPods } from "./sources/static-pods.ts";
 import { podVolumes } from "./volumes/pod-volumes.ts";
@@ -111,6 +114,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
     terminationMessageReader((uid) => volumes.manager.podDir(uid)),
   );
   let proxy: StandaloneProxy | undefined;
+  let cluster: ClusterMode | undefined;
   kubelet = new Kubelet({
     runtime,
     inspector,
@@ -120,16 +124,49 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
     hostIP,
     relistPeriodMs: config.relistPeriodMs,
     syncFrequencyMs: config.syncFrequencyMs,
-    onStatus: () => proxy?.podsChanged(),
+    onStatus: (update) => {
+      proxy?.podsChanged();
+      cluster?.onStatus(update);
+    },
   });
   const k = kubelet;
+  let client: ApiClient | undefined;
+  let nodeRef: { name: string; uid: string } | undefined;
+  if (config.kubeconfig) {
+    const connection = loadKubeconfig(config.kubeconfig);
+    await connection.refreshCredentials();
+    client = new ApiClient(connection, `nodelet/${config.nodeName}`);
+    log.info({ apiServer: connection.describe }, "cluster mode: joining the API server");
+    const c = client;
+    const lookUpNode = async () => {
+      if (nodeRef) return;
+      const node = await c
+        .get<{ metadata: { uid: string } }>(`/api/v1/nodes/${config.nodeName}`)
+        .catch(() => undefined);
+      if (node) nodeRef = { name: config.nodeName, uid: node.metadata.uid };
+    };
+    const nodeTimer = setInterval(() => void lookUpNode(), 2000);
+    nodeTimer.unref();
+    abort.signal.addEventListener("abort", () => clearInterval(nodeTimer));
+    await lookUpNode();
+    cluster = new ClusterMode({
+      client,
+      nodeName: config.nodeName,
+      kubelet: k,
+      log,
+      node: () => nodeRef,
+    });
+  }
   try {
-    proxy = await startStandaloneProxy(config, hostIP, () => k.pods(), log.child({ component: "proxy" }));
+    if (!cluster) {
+      proxy = await startStandaloneProxy(config, hostIP, () => k.pods(), log.child({ component: "proxy" }));
+    }
   } catch (err) {
     // The pods still run; Services do not until the problem is fixed and nodelet restarted.
     log.error({ err, proxyMode: config.proxyMode }, `service proxy not started: ${(err as Error).message}`);
   }
   k.start();
+  cluster?.start();
 
   const staticPods = new StaticPods(config.nodeName, log.child({ component: "static-pods" }));
   const source = new ManifestDir({
@@ -145,7 +182,8 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
           "more pods than maxPods: the excess is not run",
         );
       }
-      k.setPods(pods.slice(0, config.maxPods));
+      if (cluster) cluster.setStaticPods(pods);
+      else k.setPods(pods.slice(0, config.maxPods));
     },
   });
   await source.start();
@@ -176,7 +214,9 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
       abort.abort();
       source.stop();
       for (const s of servers) s.close();
+      await cluster?.stop();
       await k.stop();
+      client?.close();
       await proxy?.stop();
       probes.stop();
       runtime.close();

@@ -11,7 +11,7 @@ import { computePodStatus } from "./pod/status.ts";
 import type { PodSyncer } from "./pod/syncer.ts";
 import { findContainer } from "./pod/syncer.ts";
 import { PodWorkers } from "./pod/workers.ts";
-import { toRFC3339 } from "./pod/status.ts";
+import { OWNED_CONDITIONS, toRFC3339 } from "./pod/status.ts";
 import { qosClass } from "./resources/qos.ts";
 
 export interface KubeletOptions {
@@ -23,8 +23,17 @@ export interface KubeletOptions {
   hostIP: string;
   relistPeriodMs: number;
   syncFrequencyMs: number;
-  /** Called after a pod's status was recomputed (the proxy follows pod readiness). */
-  onStatus?: () => void;
+  /** Called after a pod's status was recomputed or it was removed (proxy, API status writer). */
+  onStatus?: (update: PodStatusUpdate) => void;
+}
+
+export interface PodStatusUpdate {
+  uid: string;
+  /** Absent when the pod was removed and cleaned up. */
+  pod?: Pod;
+  status?: PodStatus;
+  /** The pod was deleted in the API and all its containers have stopped: its final status. */
+  terminal?: boolean;
 }
 
 export interface PodView {
@@ -80,6 +89,10 @@ export class Kubelet {
     const previous = this.#desired;
     this.#desired = new Map(pods.map((p) => [p.metadata.uid ?? "", p]));
     const wake: string[] = [];
+    for (const [uid, pod] of this.#desired) {
+      const before = previous.get(uid);
+      if (before && before !== pod && specChanged(before, pod)) wake.push(uid);
+    }
     for (const [uid, pod] of previous) {
       if (this.#desired.has(uid)) continue;
       this.#log.info({ pod: podName(pod), podUid: uid }, "pod removed from its source: terminating");
@@ -181,7 +194,7 @@ export class Kubelet {
       await this.#o.syncer.terminate(uid, observed, spec);
       this.#terminating.delete(uid);
       this.#statuses.delete(uid);
-      this.#o.onStatus?.();
+      this.#o.onStatus?.({ uid });
       this.#startTimes.delete(uid);
       this.#workers.forget(uid);
       return;
@@ -189,27 +202,53 @@ export class Kubelet {
     let observed = await this.#o.inspector.inspectPod(uid);
     if (!this.#startTimes.has(uid)) {
       const first = observed.sandboxes.at(-1)?.createdAtMs;
-      this.#startTimes.set(uid, toRFC3339(first ?? Date.now()));
+      this.#startTimes.set(uid, pod.status?.startTime ?? toRFC3339(first ?? Date.now()));
+    }
+    if (pod.metadata.deletionTimestamp) {
+      await this.#syncDeleted(pod, observed);
+      return;
     }
     const outcome = await this.#o.syncer.sync(pod, observed);
     if (outcome.changed) observed = await this.#o.inspector.inspectPod(uid);
     this.#adoptProbes(pod, observed);
-    const status = computePodStatus({
+    const status = this.#status(pod, observed, false);
+    this.#statuses.set(uid, status);
+    this.#o.onStatus?.({ uid, pod, status });
+    this.#workers.wakeAfter(uid, outcome.wakeAfterMs ?? this.#o.syncFrequencyMs);
+  }
+
+  /** Deleted in the API: stop it within its deletion grace period, then report its final status. */
+  async #syncDeleted(pod: Pod, observed: Awaited<ReturnType<RuntimeInspector["inspectPod"]>>): Promise<void> {
+    const uid = pod.metadata.uid ?? "";
+    await this.#o.syncer.stopPod(pod, observed, pod.metadata.deletionGracePeriodSeconds);
+    const after = await this.#o.inspector.inspectPod(uid);
+    const stopped = after.containers.every((c) => c.state !== "running" && c.state !== "created");
+    const status = this.#status(pod, after, stopped);
+    this.#statuses.set(uid, status);
+    this.#o.onStatus?.({ uid, pod, status, terminal: stopped });
+    this.#workers.wakeAfter(uid, stopped ? this.#o.syncFrequencyMs : 1000);
+  }
+
+  #status(
+    pod: Pod,
+    observed: Awaited<ReturnType<RuntimeInspector["inspectPod"]>>,
+    terminal: boolean,
+  ): PodStatus {
+    const uid = pod.metadata.uid ?? "";
+    return computePodStatus({
       pod,
       observed,
       runtimeType: this.#o.runtime.type,
       probes: this.#o.probes,
       waitingReasons: this.#o.syncer.waitingReasons(uid),
       postStartPending: this.#o.syncer.postStartPending,
-      previous: this.#statuses.get(uid),
+      previous: withForeignConditions(this.#statuses.get(uid) ?? pod.status, pod.status),
       hostIP: this.#o.hostIP,
       startTime: this.#startTimes.get(uid),
       qosClass: qosClass(pod),
       now: new Date(),
+      terminal,
     });
-    this.#statuses.set(uid, status);
-    this.#o.onStatus?.();
-    this.#workers.wakeAfter(uid, outcome.wakeAfterMs ?? this.#o.syncFrequencyMs);
   }
 
   /** Running containers (e.g. adopted after a restart of nodelet) get their probe workers. */
@@ -248,6 +287,38 @@ function podFingerprints(snapshot: RuntimeSnapshot): Map<string, string> {
   for (const s of snapshot.sandboxes) add(s.labels["io.kubernetes.pod.uid"], `s:${s.id}:${s.state}`);
   for (const c of snapshot.containers) add(c.labels["io.kubernetes.pod.uid"], `c:${c.id}:${c.state}`);
   return new Map([...parts].map(([uid, list]) => [uid, list.sort().join(",")]));
+}
+
+/** What the kubelet acts on changed (not just the status it wrote itself). */
+function specChanged(a: Pod, b: Pod): boolean {
+  const ma = a.metadata;
+  const mb = b.metadata;
+  if (ma.deletionTimestamp !== mb.deletionTimestamp) return true;
+  if (ma.deletionGracePeriodSeconds !== mb.deletionGracePeriodSeconds) return true;
+  return (
+    JSON.stringify(a.spec) !== JSON.stringify(b.spec) ||
+    JSON.stringify(ma.labels) !== JSON.stringify(mb.labels) ||
+    JSON.stringify(ma.annotations) !== JSON.stringify(mb.annotations)
+  );
+}
+
+/**
+ * Conditions other components own (readiness gates, DisruptionTarget) live in the API's copy of the
+ * status: the kubelet keeps them as they are there.
+ */
+function withForeignConditions(
+  previous: PodStatus | undefined,
+  api: PodStatus | undefined,
+): PodStatus | undefined {
+  if (!api?.conditions || !previous || previous === api) return previous;
+  const own = OWNED_CONDITIONS;
+  return {
+    ...previous,
+    conditions: [
+      ...(previous.conditions ?? []).filter((c) => own.has(c.type)),
+      ...api.conditions.filter((c) => !own.has(c.type)),
+    ],
+  };
 }
 
 function pendingStatus(pod: Pod, hostIP: string): PodStatus {

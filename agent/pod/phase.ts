@@ -18,6 +18,8 @@ export function podPhase(
   pod: Pod,
   initStatuses: ContainerStatus[] | undefined,
   appStatuses: ContainerStatus[] | undefined,
+  /** The pod is being deleted and its containers will not restart whatever the policy says. */
+  terminal = false,
 ): PodPhase {
   const policy = restartPolicyOf(pod);
   const inits = byName(initStatuses);
@@ -64,6 +66,7 @@ export function podPhase(
   if (counts.waiting > 0) return "Pending";
   if (counts.running > 0 && counts.unknown === 0) return "Running";
   if (counts.running === 0 && counts.stopped > 0 && counts.unknown === 0) {
+    if (terminal) return counts.stopped === counts.succeeded ? "Succeeded" : "Failed";
     if (policy === "Always") return "Running";
     if (counts.stopped === counts.succeeded) return "Succeeded";
     if (policy === "Never") return "Failed";

@@ -39,6 +39,8 @@ export interface StatusInputs {
   startTime: string | undefined;
   qosClass: QOSClass;
   now: Date;
+  /** Deleted from the API and every container stopped: the phase becomes Succeeded or Failed. */
+  terminal?: boolean;
 }
 
 export function toRFC3339(ms: number): string {
@@ -135,7 +137,8 @@ function condition(
   return c;
 }
 
-const OWNED_CONDITIONS = new Set([
+/** Pod conditions the kubelet sets; any other condition belongs to someone else and is kept. */
+export const OWNED_CONDITIONS: ReadonlySet<string> = new Set([
   "PodReadyToStartContainers",
   "Initialized",
   "Ready",
@@ -174,7 +177,7 @@ export function computePodStatus(inputs: StatusInputs): PodStatus {
     ),
   );
 
-  let phase = podPhase(pod, initContainerStatuses, containerStatuses);
+  let phase = podPhase(pod, initContainerStatuses, containerStatuses, inputs.terminal === true);
   if (isTerminalPhase(previous?.phase)) phase = previous!.phase!;
 
   const sandbox = observed.sandboxes[0];

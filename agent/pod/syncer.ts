@@ -208,6 +208,17 @@ export class PodSyncer {
     return outcome;
   }
 
+  /**
+   * Stops a pod deleted in the API (its grace period given) but keeps its containers and files:
+   * the final status is written from them before the API object goes and the pod is cleaned up.
+   */
+  async stopPod(pod: Pod, observed: ObservedPod, gracePeriodSeconds: number | undefined): Promise<void> {
+    const uid = pod.metadata.uid ?? "";
+    const log = this.#d.log.child({ podUid: uid, pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
+    this.#d.probes.stopLivenessAndStartup(uid);
+    await this.#killPod(pod, observed, gracePeriodSeconds, log, "pod deleted");
+  }
+
   /** Stops everything of a pod (spec known or orphaned) and removes all it left behind. */
   async terminate(
     uid: string,

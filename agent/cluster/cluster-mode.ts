@@ -1,0 +1,79 @@
+// The cluster half of `nodelet run --kubeconfig`: pods from the API merged with static pods, their
+// statuses written back, mirror pods for static pods. Built by the daemon and fed by it.
+import type { Pod } from "../api/pod.ts";
+import type { Kubelet, PodStatusUpdate } from "../kubelet.ts";
+import type { Logger } from "../log.ts";
+import type { ApiClient } from "./api-client.ts";
+import { MirrorPods } from "./mirror-pods.ts";
+import { PodSources } from "./pod-sources.ts";
+import { PodStatusWriter } from "./status-writer.ts";
+
+export interface ClusterModeOptions {
+  client: ApiClient;
+  nodeName: string;
+  kubelet: Kubelet;
+  log: Logger;
+  /** The registered Node's name and uid (mirror pods are owned by it); undefined until registered. */
+  node(): { name: string; uid: string } | undefined;
+}
+
+const MIRROR_RESYNC_MS = 10_000;
+
+export class ClusterMode {
+  readonly sources: PodSources;
+  readonly writer: PodStatusWriter;
+  readonly #mirrors: MirrorPods;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(o: ClusterModeOptions) {
+    this.writer = new PodStatusWriter({
+      client: o.client,
+      log: o.log.child({ component: "status" }),
+      target: (pod) => this.sources.statusTarget(pod),
+    });
+    this.#mirrors = new MirrorPods({
+      client: o.client,
+      log: o.log.child({ component: "mirror-pods" }),
+      node: o.node,
+    });
+    this.#mirrors.onCreated = () => this.writer.retryNow();
+    this.sources = new PodSources({
+      client: o.client,
+      nodeName: o.nodeName,
+      log: o.log.child({ component: "api-pods" }),
+      onPods: (pods) => {
+        o.kubelet.setPods(pods);
+        this.#reconcileMirrors();
+      },
+      onApiChange: () => this.writer.retryNow(),
+    });
+  }
+
+  start(): void {
+    this.sources.start();
+    this.#timer = setInterval(() => this.#reconcileMirrors(), MIRROR_RESYNC_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.writer.stop();
+    await this.sources.stop();
+  }
+
+  setStaticPods(pods: Pod[]): void {
+    this.sources.setStaticPods(pods);
+  }
+
+  onStatus(update: PodStatusUpdate): void {
+    this.writer.update(update);
+  }
+
+  #reconcileMirrors(): void {
+    if (!this.sources.reflector.synced) return;
+    this.#mirrors.reconcile(
+      () => this.sources.staticPods(),
+      () => this.sources.mirrorPods(),
+    );
+  }
+}
