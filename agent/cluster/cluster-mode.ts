@@ -45,7 +45,11 @@ export class ClusterMode {
         o.kubelet.setPods(pods);
         this.#reconcileMirrors();
       },
-      onApiChange: () => this.writer.retryNow(),
+      onApiChange: (pod) => {
+        if (pod) this.writer.recheck(pod.metadata.namespace ?? "default", pod.metadata.name ?? "");
+        else this.writer.recheck();
+        this.writer.retryNow();
+      },
     });
   }
 

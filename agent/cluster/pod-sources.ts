@@ -16,8 +16,8 @@ export interface PodSourcesOptions {
   log: Logger;
   /** The merged desired set, each time it may have changed (only once both sources are complete). */
   onPods(pods: Pod[]): void;
-  /** The node's API pods changed (mirror pods included). */
-  onApiChange?(): void;
+  /** A pod of the node changed in the API (mirror pods included); none given after a full list. */
+  onApiChange?(pod: Pod | undefined): void;
 }
 
 function key(pod: Pod): string {
@@ -37,9 +37,9 @@ export class PodSources {
       path: "/api/v1/pods",
       fieldSelector: `spec.nodeName=${options.nodeName}`,
       log: options.log,
-      onChange: () => {
+      onChange: (_store, change) => {
         this.#schedule();
-        this.#o.onApiChange?.();
+        this.#o.onApiChange?.(change.type === "sync" ? undefined : change.object);
       },
     });
   }

@@ -38,6 +38,8 @@ interface Pending {
 export class PodStatusWriter {
   readonly #o: StatusWriterOptions;
   readonly #pending = new Map<string, Pending>();
+  /** The latest status of every pod, written or not: compared again when the API object changes. */
+  readonly #latest = new Map<string, { pod: Pod; status: PodStatus; terminal: boolean }>();
   /** What was last written per pod (canonical form), so an unchanged status is not sent again. */
   readonly #written = new Map<string, string>();
   readonly #inFlight = new Set<string>();
@@ -54,8 +56,10 @@ export class PodStatusWriter {
     if (!u.pod || !u.status) {
       this.#pending.delete(u.uid);
       this.#written.delete(u.uid);
+      this.#latest.delete(u.uid);
       return;
     }
+    this.#latest.set(u.uid, { pod: u.pod, status: u.status, terminal: u.terminal === true });
     const prev = this.#pending.get(u.uid);
     this.#pending.set(u.uid, {
       pod: u.pod,
@@ -70,6 +74,23 @@ export class PodStatusWriter {
   /** Something the writes wait on appeared (a mirror pod, the API back): try pending writes now. */
   retryNow(): void {
     for (const p of this.#pending.values()) p.notBefore = 0;
+    this.#pump();
+  }
+
+  /**
+   * The API object of a pod changed (or all of them, after a re-list): where it no longer holds the
+   * latest status (someone overwrote it, a mirror pod was recreated), write it again.
+   */
+  recheck(namespace?: string, name?: string): void {
+    for (const [uid, l] of this.#latest) {
+      if (this.#pending.has(uid)) continue;
+      const m = l.pod.metadata;
+      if (name !== undefined && (m.name !== name || (m.namespace ?? "default") !== namespace)) continue;
+      const target = this.#o.target(l.pod);
+      if (!target || ownedStatusKey(target.status) === ownedStatusKey(l.status)) continue;
+      this.#written.delete(uid);
+      this.#pending.set(uid, { ...l, attempts: 0, notBefore: 0 });
+    }
     this.#pump();
   }
 
@@ -117,7 +138,8 @@ export class PodStatusWriter {
       this.#retryLater(p, "its API object (mirror pod) does not exist yet", false);
       return;
     }
-    const key = ownedStatusKey(p.status);
+    // Keyed by the target's uid too: a recreated mirror pod starts with an empty status.
+    const key = `${target.uid}|${ownedStatusKey(p.status)}`;
     try {
       const patch =
         this.#written.get(uid) === key && !p.terminal
