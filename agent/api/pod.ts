@@ -44,6 +44,12 @@ export interface PodSpec {
   tolerations?: unknown[];
   affinity?: unknown;
   schedulerName?: string;
+  /** Linux or windows; admission rejects an OS other than the node's. */
+  os?: { name: string };
+  /** false asks for a user namespace. */
+  hostUsers?: boolean;
+  /** Resources the runtime needs for the pod itself (RuntimeClass overhead), added to its requests. */
+  overhead?: Record<string, QuantityValue>;
 }
 
 export interface PodDNSConfig {
