@@ -1,5 +1,11 @@
 // core/v1 Pod, the subset nodelet understands. Field names and shapes follow the Kubernetes API
 // exactly so that manifests, API objects and `-o json` output are interchangeable.
+import type {
+  ConfigMapVolumeSource,
+  DownwardAPIVolumeSource,
+  ProjectedVolumeSource,
+  SecretVolumeSource,
+} from "./config-objects.ts";
 import type { IntOrString, ObjectMeta, QuantityValue } from "./meta.ts";
 
 export interface Pod {
@@ -155,10 +161,10 @@ export interface Volume {
   name: string;
   emptyDir?: { medium?: "" | "Memory"; sizeLimit?: QuantityValue };
   hostPath?: { path: string; type?: HostPathType };
-  configMap?: unknown;
-  secret?: unknown;
-  downwardAPI?: unknown;
-  projected?: unknown;
+  configMap?: ConfigMapVolumeSource;
+  secret?: SecretVolumeSource;
+  downwardAPI?: DownwardAPIVolumeSource;
+  projected?: ProjectedVolumeSource;
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
 }
 
