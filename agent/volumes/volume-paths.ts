@@ -7,6 +7,10 @@ import { join } from "node:path";
 export const DEFAULT_ROOT_DIR = "/var/lib/kubelet";
 export const EMPTY_DIR_PLUGIN = "kubernetes.io/empty-dir";
 export const HOST_PATH_PLUGIN = "kubernetes.io/host-path";
+export const CONFIG_MAP_PLUGIN = "kubernetes.io/configmap";
+export const SECRET_PLUGIN = "kubernetes.io/secret";
+export const DOWNWARD_API_PLUGIN = "kubernetes.io/downward-api";
+export const PROJECTED_PLUGIN = "kubernetes.io/projected";
 
 export function podsDir(rootDir: string): string {
   return join(rootDir, "pods");
