@@ -73,7 +73,7 @@ export function buildEnv(pod: Pod, container: Container, ctx: EnvContext): EnvRe
     }
     const data = lookup?.(namespace, ref.name);
     if (data === undefined) {
-      if (!ref.optional) errors.push(`${kind} ${namespace}/${ref.name} not found`);
+      if (!ref.optional) errors.push(`${kind.toLowerCase()} ${JSON.stringify(ref.name)} not found`);
       continue;
     }
     const invalid: string[] = [];
@@ -146,7 +146,9 @@ function resolveValueFrom(
     const kind = src.configMapKeyRef ? "ConfigMap" : "Secret";
     const data = (src.configMapKeyRef ? ctx.configMaps : ctx.secrets)?.(namespace, keyRef.name);
     if (data === undefined) {
-      return keyRef.optional ? { skip: true } : { error: `${kind} ${namespace}/${keyRef.name} not found` };
+      return keyRef.optional
+        ? { skip: true }
+        : { error: `${kind.toLowerCase()} ${JSON.stringify(keyRef.name)} not found` };
     }
     if (!Object.hasOwn(data, keyRef.key)) {
       return keyRef.optional

@@ -1,6 +1,6 @@
 // Making sure a container's image is present, per imagePullPolicy, with the image-pull back-off.
 import type { Container, ImagePullPolicy, Pod } from "../api/pod.ts";
-import type { Runtime } from "../../cri/runtime.ts";
+import type { ImageAuth, Runtime } from "../../cri/runtime.ts";
 import type { Logger } from "../log.ts";
 import type { BackoffPolicy } from "./ports.ts";
 
@@ -22,6 +22,8 @@ export async function pullImageIfNeeded(
   c: Container,
   nowMs: number,
   log: Logger,
+  /** Registry credentials to try in turn (imagePullSecrets); asked only when a pull happens. */
+  credentials?: () => Promise<ImageAuth[]>,
 ): Promise<ImageResult> {
   const policy = effectivePullPolicy(c);
   const present = policy === "Always" ? undefined : await runtime.imageStatus(c.image);
@@ -43,7 +45,7 @@ export async function pullImageIfNeeded(
   }
   try {
     log.info({ image: c.image, policy }, "pulling image");
-    const ref = await runtime.pullImage(c.image);
+    const ref = await pullWithCredentials(runtime, c.image, (await credentials?.()) ?? []);
     backoff.reset(key);
     log.info({ image: c.image, ref }, "pulled image");
     return { ref };
@@ -53,4 +55,18 @@ export async function pullImageIfNeeded(
     log.warn({ image: c.image, reason: "ErrImagePull" }, message);
     return { reason: "ErrImagePull", message, retryAfterMs: backoff.get(key) };
   }
+}
+
+/** Tries each credential in turn (anonymous when there are none); the last failure is reported. */
+async function pullWithCredentials(runtime: Runtime, image: string, auths: ImageAuth[]): Promise<string> {
+  if (auths.length === 0) return runtime.pullImage(image);
+  let last: unknown;
+  for (const auth of auths) {
+    try {
+      return await runtime.pullImage(image, auth);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
 }

@@ -6,6 +6,7 @@ import type { Container, LifecycleHandler, Pod } from "../api/pod.ts";
 import type { Mount, Runtime, SandboxConfig } from "../../cri/runtime.ts";
 import { containerBackoffKey } from "../backoff/backoff.ts";
 import { buildEnv } from "../container/env.ts";
+import { fetchEnvSources } from "../container/env-sources.ts";
 import type { Logger } from "../log.ts";
 import { linkContainerLog, removeContainerLinks } from "../logs/container-log-links.ts";
 import { containerLogPath, podLogDir } from "../logs/log-paths.ts";
@@ -18,6 +19,8 @@ import { containerConfig } from "./container-config.ts";
 import { containerHash } from "./container-hash.ts";
 import type { ClusterDns } from "./dns.ts";
 import { pullImageIfNeeded } from "./images.ts";
+import type { PodObjects } from "./pod-objects.ts";
+import { imagePullCredentials } from "./pull-credentials.ts";
 import {
   ANNOTATION_CONTAINER_KIND,
   ANNOTATION_POD_GRACE_PERIOD,
@@ -65,6 +68,8 @@ export interface SyncerDeps {
   imageBackoff: BackoffPolicy;
   log: Logger;
   settings: SyncerSettings;
+  /** ConfigMaps, Secrets, Services from the API (cluster mode) for env and pull secrets. */
+  objects?: PodObjects;
   now?: () => number;
 }
 
@@ -204,6 +209,10 @@ export class PodSyncer {
         if (wake !== undefined)
           outcome.wakeAfterMs = Math.min(outcome.wakeAfterMs ?? Number.POSITIVE_INFINITY, wake);
       }
+    } else if (observed.containers.some((c) => c.state === "running")) {
+      // Upstream remounts on every sync: configMap/secret/downwardAPI/projected files follow their
+      // sources (a no-op when nothing changed); a failure keeps the files as they are.
+      await this.#d.volumes.setUp(pod).catch((err) => log.warn({ err }, "cannot update pod volumes"));
     }
     return outcome;
   }
@@ -321,20 +330,33 @@ export class PodSyncer {
       this.#d.crashBackoff.next(backoffKey(pod, spec.name), start.previous.finishedAtMs, now);
     }
 
-    const image = await pullImageIfNeeded(this.#d.runtime, this.#d.imageBackoff, pod, spec, now, clog);
+    const objects = this.#d.objects;
+    const credentials = objects ? () => imagePullCredentials(objects, pod, spec.image, clog) : undefined;
+    const image = await pullImageIfNeeded(
+      this.#d.runtime,
+      this.#d.imageBackoff,
+      pod,
+      spec,
+      now,
+      clog,
+      credentials,
+    );
     if ("reason" in image) {
       memo.waiting.set(spec.name, { reason: image.reason, message: image.message });
       return image.retryAfterMs;
     }
 
     const s = this.#d.settings;
+    const fetched = await fetchEnvSources(objects, pod, spec);
     const env = buildEnv(pod, spec, {
+      ...fetched.context,
       nodeName: s.nodeName,
       hostIP: s.hostIP,
       hostIPs: [s.hostIP],
       ...(podIP ? { podIP, podIPs: [podIP] } : {}),
       nodeAllocatable: { milliCPU: s.nodeMilliCPU, memoryBytes: s.nodeMemoryBytes },
     });
+    env.errors.unshift(...fetched.errors);
     if (env.errors.length > 0) {
       const message = env.errors.join("; ");
       memo.waiting.set(spec.name, { reason: "CreateContainerConfigError", message });

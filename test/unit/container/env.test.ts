@@ -105,7 +105,7 @@ describe("buildEnv ordering and precedence", () => {
       image: "x",
       envFrom: [{ configMapRef: { name: "nope" } }, { secretRef: { name: "gone", optional: true } }],
     };
-    assert.deepEqual(envOf(c).errors, ["ConfigMap shop/nope not found"]);
+    assert.deepEqual(envOf(c).errors, ['configmap "nope" not found']);
   });
 });
 
@@ -271,7 +271,7 @@ describe("buildEnv configMapKeyRef / secretKeyRef", () => {
       "missing secret, required",
       [{ name: "P", valueFrom: { secretKeyRef: { name: "nope", key: "password" } } }],
       { P: undefined },
-      ["Secret shop/nope not found"],
+      ['secret "nope" not found'],
     ],
     [
       "missing secret key, required",
@@ -304,7 +304,7 @@ describe("buildEnv configMapKeyRef / secretKeyRef", () => {
       env: [{ name: "L", valueFrom: { configMapKeyRef: { name: "cfg", key: "k" } } }],
     };
     assert.deepEqual(buildEnv(mkPod(c), c, { nodeName: "n", hostIP: "1.2.3.4" }).errors, [
-      "ConfigMap shop/cfg not found",
+      'configmap "cfg" not found',
     ]);
   });
 });
