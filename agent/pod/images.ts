@@ -1,6 +1,8 @@
 // Making sure a container's image is present, per imagePullPolicy, with the image-pull back-off.
 import type { Container, ImagePullPolicy, Pod } from "../api/pod.ts";
 import type { ImageAuth, Runtime } from "../../cri/runtime.ts";
+import { messages, REASON } from "../events/messages.ts";
+import { discardEvents, type EventRecorder } from "../events/recorder.ts";
 import type { Logger } from "../log.ts";
 import type { BackoffPolicy } from "./ports.ts";
 
@@ -24,36 +26,48 @@ export async function pullImageIfNeeded(
   log: Logger,
   /** Registry credentials to try in turn (imagePullSecrets); asked only when a pull happens. */
   credentials?: () => Promise<ImageAuth[]>,
+  events: EventRecorder = discardEvents,
 ): Promise<ImageResult> {
+  const name = c.name;
+  // Upstream follows each failure with a Failed "Error: <reason>" event from the container start.
+  const failed = (result: Extract<ImageResult, { reason: string }>): ImageResult => {
+    events.containerEvent(pod, name, "Warning", REASON.Failed, messages.error(result.reason));
+    return result;
+  };
   const policy = effectivePullPolicy(c);
   const present = policy === "Always" ? undefined : await runtime.imageStatus(c.image);
-  if (present) return { ref: present.id };
+  if (present) {
+    events.containerEvent(pod, name, "Normal", REASON.Pulled, messages.alreadyPresent(c.image));
+    return { ref: present.id };
+  }
   if (policy === "Never") {
-    return {
-      reason: "ErrImageNeverPull",
-      message: `Container image "${c.image}" is not present with pull policy of Never`,
-      retryAfterMs: 10_000,
-    };
+    const message = `Container image "${c.image}" is not present with pull policy of Never`;
+    events.containerEvent(pod, name, "Warning", REASON.ErrImageNeverPull, message);
+    return failed({ reason: "ErrImageNeverPull", message, retryAfterMs: 10_000 });
   }
   const key = `${c.image}/${pod.metadata.uid}`;
   if (backoff.isInBackoffSinceUpdate(key, nowMs)) {
-    return {
-      reason: "ImagePullBackOff",
-      message: `Back-off pulling image "${c.image}"`,
-      retryAfterMs: backoff.get(key),
-    };
+    const message = `Back-off pulling image "${c.image}"`;
+    events.containerEvent(pod, name, "Normal", REASON.BackOff, message);
+    return failed({ reason: "ImagePullBackOff", message, retryAfterMs: backoff.get(key) });
   }
   try {
     log.info({ image: c.image, policy }, "pulling image");
+    events.containerEvent(pod, name, "Normal", REASON.Pulling, messages.pulling(c.image));
+    const started = Date.now();
     const ref = await pullWithCredentials(runtime, c.image, (await credentials?.()) ?? []);
+    const pullMs = Date.now() - started;
     backoff.reset(key);
     log.info({ image: c.image, ref }, "pulled image");
+    const size = (await runtime.imageStatus(ref).catch(() => undefined))?.size ?? 0;
+    events.containerEvent(pod, name, "Normal", REASON.Pulled, messages.pulled(c.image, pullMs, pullMs, size));
     return { ref };
   } catch (err) {
     backoff.next(key, nowMs, nowMs);
     const message = `Failed to pull image "${c.image}": ${(err as Error).message}`;
     log.warn({ image: c.image, reason: "ErrImagePull" }, message);
-    return { reason: "ErrImagePull", message, retryAfterMs: backoff.get(key) };
+    events.containerEvent(pod, name, "Warning", REASON.Failed, message);
+    return failed({ reason: "ErrImagePull", message, retryAfterMs: backoff.get(key) });
   }
 }
 

@@ -7,6 +7,9 @@ import type { Mount, Runtime, SandboxConfig } from "../../cri/runtime.ts";
 import { containerBackoffKey } from "../backoff/backoff.ts";
 import { buildEnv } from "../container/env.ts";
 import { fetchEnvSources } from "../container/env-sources.ts";
+import { LogEventRecorder } from "../events/log-recorder.ts";
+import { hookFailedMessage, messages, REASON } from "../events/messages.ts";
+import type { EventRecorder } from "../events/recorder.ts";
 import type { Logger } from "../log.ts";
 import { linkContainerLog, removeContainerLinks } from "../logs/container-log-links.ts";
 import { containerLogPath, podLogDir } from "../logs/log-paths.ts";
@@ -70,6 +73,8 @@ export interface SyncerDeps {
   settings: SyncerSettings;
   /** ConfigMaps, Secrets, Services from the API (cluster mode) for env and pull secrets. */
   objects?: PodObjects;
+  /** Where the pod and container events go (default: one log line each). */
+  events?: EventRecorder;
   now?: () => number;
 }
 
@@ -93,8 +98,11 @@ export class PodSyncer {
   /** Containers a probe wants restarted, by container id. */
   readonly unhealthy = new Map<string, UnhealthyContainer>();
 
+  readonly #events: EventRecorder;
+
   constructor(deps: SyncerDeps) {
     this.#d = deps;
+    this.#events = deps.events ?? new LogEventRecorder(deps.log, deps.settings.nodeName);
   }
 
   waitingReasons(uid: string): ReadonlyMap<string, WaitingReason> {
@@ -156,6 +164,8 @@ export class PodSyncer {
     if (actions.killPod) {
       outcome.changed = true;
       if (actions.initFailed) log.info("init container failed and restartPolicy is Never: pod failed");
+      if (actions.createSandbox)
+        this.#events.event(pod, "Normal", REASON.SandboxChanged, messages.sandboxChanged());
       await this.#killPod(pod, observed, undefined, log, "pod sandbox changed or pod finished");
       if (!actions.createSandbox) return outcome;
     }
@@ -194,12 +204,22 @@ export class PodSyncer {
         { container: b.name, backoffSeconds: delay / 1000, restartInSeconds: remaining / 1000 },
         "back-off restarting failed container",
       );
+      this.#events.containerEvent(
+        pod,
+        b.name,
+        "Warning",
+        REASON.BackOff,
+        messages.backOffRestart(b.name, pod),
+      );
       outcome.wakeAfterMs = Math.min(outcome.wakeAfterMs ?? Number.POSITIVE_INFINITY, remaining + 50);
     }
 
     if (actions.containersToStart.length > 0) {
       outcome.changed = true;
-      const volumes = await this.#d.volumes.setUp(pod);
+      const volumes = await this.#d.volumes.setUp(pod).catch((err: Error) => {
+        this.#events.event(pod, "Warning", REASON.FailedMount, err.message);
+        throw err;
+      });
       const results = await Promise.all(
         actions.containersToStart.map((c) =>
           this.#startContainer(pod, sandboxId!, podSandbox, podIP, c, volumes, log),
@@ -303,8 +323,9 @@ export class PodSyncer {
       log.info({ sandboxId: id, attempt, podIP: ip }, "pod sandbox started");
       return { id, ip };
     } catch (err) {
-      const message = `Failed to create pod sandbox: ${(err as Error).message}`;
+      const message = messages.sandboxFailed((err as Error).message);
       log.error({ err }, message);
+      this.#events.event(pod, "Warning", REASON.FailedCreatePodSandBox, message);
       return { error: message };
     }
   }
@@ -340,6 +361,7 @@ export class PodSyncer {
       now,
       clog,
       credentials,
+      this.#events,
     );
     if ("reason" in image) {
       memo.waiting.set(spec.name, { reason: image.reason, message: image.message });
@@ -361,6 +383,7 @@ export class PodSyncer {
       const message = env.errors.join("; ");
       memo.waiting.set(spec.name, { reason: "CreateContainerConfigError", message });
       clog.error({ reason: "CreateContainerConfigError" }, message);
+      this.#events.containerEvent(pod, spec.name, "Warning", REASON.Failed, messages.error(message));
       return 10_000;
     }
 
@@ -387,9 +410,11 @@ export class PodSyncer {
       const message = (err as Error).message;
       memo.waiting.set(spec.name, { reason: "CreateContainerError", message });
       clog.error({ err, reason: "CreateContainerError" }, "failed to create container");
+      this.#events.containerEvent(pod, spec.name, "Warning", REASON.Failed, messages.error(message));
       return 10_000;
     }
 
+    this.#events.containerEvent(pod, spec.name, "Normal", REASON.Created, messages.created(spec.name));
     const logFile = containerLogPath(this.podLogDir(pod), spec.name, start.restartCount);
     try {
       await this.#d.runtime.startContainer(containerId);
@@ -397,9 +422,11 @@ export class PodSyncer {
       const message = (err as Error).message;
       memo.waiting.set(spec.name, { reason: "RunContainerError", message });
       clog.error({ err, containerId, reason: "RunContainerError" }, "failed to start container");
+      this.#events.containerEvent(pod, spec.name, "Warning", REASON.Failed, messages.error(message));
       return 10_000;
     }
     memo.waiting.delete(spec.name);
+    this.#events.containerEvent(pod, spec.name, "Normal", REASON.Started, messages.started(spec.name));
     await linkContainerLog(
       s.containerLogsDir,
       {
@@ -430,6 +457,9 @@ export class PodSyncer {
       } catch (err) {
         const message = `PostStartHook failed: ${(err as Error).message}`;
         clog.warn({ containerId, reason: "FailedPostStartHook" }, message);
+        const hookMessage = hookFailedMessage(postStart, spec.name, pod, (err as Error).message);
+        this.#events.containerEvent(pod, spec.name, "Warning", REASON.FailedPostStartHook, hookMessage);
+        this.#events.containerEvent(pod, spec.name, "Normal", REASON.Killing, "FailedPostStartHook");
         this.postStartPending.delete(containerId);
         await this.#d.runtime.stopContainer(containerId, MINIMUM_GRACE_PERIOD_SECONDS).catch(() => {});
         return 0;
@@ -503,6 +533,12 @@ export class PodSyncer {
     const preStop = spec?.lifecycle?.preStop ?? preStopFromAnnotations(c);
     const clog = log.child({ container: c.name, containerId: c.id });
     clog.info({ reason: kill.reason, gracePeriodSeconds: grace }, `killing container: ${kill.message}`);
+    if (pod) {
+      // A probe or spec change says why; a plain stop says "Stopping container c" (as upstream).
+      const why =
+        kill.reason === "Killing" || kill.reason === "Unknown" ? messages.stopping(c.name) : kill.message;
+      this.#events.containerEvent(pod, c.name, "Normal", REASON.Killing, why);
+    }
     if (preStop && c.state === "running" && pod) {
       const target: ContainerProbeTarget = {
         podUid: pod.metadata.uid ?? "",
@@ -513,9 +549,11 @@ export class PodSyncer {
         hostNetwork: pod.spec.hostNetwork === true,
         startedAtMs: c.startedAtMs,
       };
-      await this.#d.hooks
-        .run(preStop, target, grace * 1000)
-        .catch((err) => clog.warn({ err }, "preStop hook failed"));
+      await this.#d.hooks.run(preStop, target, grace * 1000).catch((err) => {
+        clog.warn({ err }, "preStop hook failed");
+        const message = hookFailedMessage(preStop, c.name, pod, (err as Error).message);
+        this.#events.containerEvent(pod, c.name, "Warning", REASON.FailedPreStopHook, message);
+      });
     } else if (preStop && c.state === "running" && preStop.exec?.command) {
       await this.#d.runtime.execSync(c.id, preStop.exec.command, grace).catch(() => {});
     }
