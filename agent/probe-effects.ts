@@ -1,6 +1,10 @@
 // What a probe result does to a pod: liveness and startup failures mark the container for a restart
 // (killed with the probe's grace period); every change wakes the pod worker so status follows.
+// A result turning to failure is an Unhealthy event (upstream records one per failed probe; the
+// manager reports changes only, so repeats within one failure streak are not counted here).
 import type { Pod } from "./api/pod.ts";
+import { messages, REASON } from "./events/messages.ts";
+import type { EventRecorder } from "./events/recorder.ts";
 import type { Logger } from "./log.ts";
 import type { UnhealthyContainer } from "./pod/actions.ts";
 import { killGracePeriod } from "../probes/manager.ts";
@@ -11,6 +15,7 @@ export function probeEffect(
   pod: Pod | undefined,
   unhealthy: Map<string, UnhealthyContainer>,
   log: Logger,
+  events?: EventRecorder,
 ): void {
   const fields = {
     pod: `${ev.target.podNamespace}/${ev.target.podName}`,
@@ -21,6 +26,10 @@ export function probeEffect(
   };
   if (ev.result === "failure") log.warn(fields, `${ev.kind} probe failed: ${ev.message}`);
   else log.info(fields, `${ev.kind} probe succeeded`);
+  if (ev.result === "failure" && pod) {
+    const message = messages.probeFailed(ev.kind, ev.message);
+    events?.containerEvent(pod, ev.target.container.name, "Warning", REASON.Unhealthy, message);
+  }
   if (ev.result !== "failure" || ev.kind === "readiness" || !pod) return;
   const probe = ev.kind === "liveness" ? ev.target.container.livenessProbe : ev.target.container.startupProbe;
   unhealthy.set(ev.target.containerId, {
