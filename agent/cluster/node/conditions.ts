@@ -17,7 +17,11 @@ export interface Pressure {
   pid: boolean;
 }
 
-export type NodeHealth = { ok: true } | { ok: false; message: string };
+/** The kubelet's verdict (Kubelet.health()); `reason` becomes the Ready=False message. */
+export interface NodeHealth {
+  ok: boolean;
+  reason?: string;
+}
 
 export function observedPressure(s: NodeSignals, hard: EvictionHard): Pressure {
   const below = (available: number, capacity: number, t: EvictionHard["memoryAvailable"]) =>
@@ -119,7 +123,13 @@ export function nodeConditions(
           { reason: "KubeletReady", message: "kubelet is posting ready status" },
           now,
         )
-      : condition(previous, "Ready", "False", { reason: "KubeletNotReady", message: health.message }, now),
+      : condition(
+          previous,
+          "Ready",
+          "False",
+          { reason: "KubeletNotReady", message: health.reason || "kubelet is not ready" },
+          now,
+        ),
   ];
 }
 

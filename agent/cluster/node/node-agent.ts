@@ -69,7 +69,7 @@ export interface NodeAgentOptions {
   runtimeVersion: () => Promise<{ runtimeName: string; runtimeVersion: string }>;
   /** CRI image list (runtime.listImages()). */
   images: () => Promise<readonly RuntimeImage[]>;
-  /** ok → Ready True; otherwise Ready False "KubeletNotReady" with the message. */
+  /** ok → Ready True; otherwise Ready False "KubeletNotReady" with `reason` as the message (Kubelet.health()). */
   health: () => NodeHealth | Promise<NodeHealth>;
   log: Logger;
   statusUpdateFrequencyMs?: number;
@@ -206,20 +206,23 @@ export class NodeAgent {
     const signal = this.#abort.signal;
     const period = this.#o.statusUpdateFrequencyMs ?? DEFAULT_STATUS_UPDATE_FREQUENCY_MS;
     const retry = new RetryDelay(STATUS_RETRY_INITIAL_MS, period);
-    while (!signal.aborted) {
-      let delay = jittered(period);
+    // start() has just synced once
+    let delay = jittered(period);
+    for (;;) {
+      await pause(delay, signal);
+      if (signal.aborted) return;
       try {
         await this.syncStatus();
         retry.reset();
+        delay = jittered(period);
       } catch (err) {
-        if (signal.aborted) break;
+        if (signal.aborted) return;
         delay = retry.next();
         this.#o.log.warn(
           { err: (err as Error).message, retryInMs: delay },
           "failed to write the Node status",
         );
       }
-      await pause(delay, signal);
     }
   }
 
@@ -310,7 +313,7 @@ export class NodeAgent {
     try {
       return await this.#o.health();
     } catch (err) {
-      return { ok: false, message: `health check failed: ${(err as Error).message}` };
+      return { ok: false, reason: `health check failed: ${(err as Error).message}` };
     }
   }
 

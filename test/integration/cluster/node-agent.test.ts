@@ -179,7 +179,7 @@ describe("NodeAgent", () => {
     const started = Date.now();
 
     // health goes bad: Ready False within one status period (10 s, plus jitter and write time)
-    health = { ok: false, message: "container runtime is not responding: connection refused" };
+    health = { ok: false, reason: "container runtime is not responding: connection refused" };
     const wentBad = Date.now();
     const notReady = await waitFor("Ready=False", 13_000, async () => {
       const n = await getNode("n1");

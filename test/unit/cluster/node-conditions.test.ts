@@ -87,7 +87,7 @@ describe("node conditions", () => {
     const c1 = nodeConditions(
       c0,
       { ...calm, disk: true },
-      { ok: false, message: "PLEG is not healthy: x" },
+      { ok: false, reason: "PLEG is not healthy: x" },
       T1,
     );
     const by = (cs: typeof c0, t: string) => cs.find((c) => c.type === t)!;
@@ -112,11 +112,12 @@ describe("node conditions", () => {
     const c2 = nodeConditions(
       c1,
       { ...calm, disk: true },
-      { ok: false, message: "container runtime is down" },
+      { ok: false, reason: "container runtime is down" },
       T2,
     );
     assert.equal(by(c2, "Ready").lastTransitionTime, T1, "a new message alone is no transition");
     assert.equal(by(c2, "Ready").message, "container runtime is down");
+    assert.equal(nodeConditions(c2, calm, { ok: false }, T2)[3]!.message, "kubelet is not ready");
   });
 
   it("formats API times to the second", () => {

@@ -36,7 +36,7 @@ function status(
   at: string,
   opts: { ready?: boolean; images?: NodeStatus["images"]; previous?: NodeStatus } = {},
 ) {
-  const health = opts.ready === false ? { ok: false as const, message: "down" } : { ok: true as const };
+  const health = opts.ready === false ? { ok: false, reason: "down" } : { ok: true };
   return nodeStatus({
     nodeIP: "10.0.0.5",
     hostname: "n1",
