@@ -30,6 +30,7 @@ export class ApiPodObjects implements PodObjects {
   readonly #services: Reflector<Service>;
   readonly #listeners: PodObjectsListener[] = [];
   readonly #syncTimeoutMs: number;
+  readonly #registered = new Set<string>();
 
   constructor(opts: ApiPodObjectsOptions) {
     const log = opts.log;
@@ -68,13 +69,28 @@ export class ApiPodObjects implements PodObjects {
   registerPod(pod: Pod): void {
     const uid = pod.metadata.uid ?? "";
     const ns = pod.metadata.namespace ?? "default";
+    this.#registered.add(uid);
     const refs = podReferences(pod);
     for (const name of refs.configMaps) this.#configMaps.ref(uid, ns, name);
     for (const name of refs.secrets) this.#secrets.ref(uid, ns, name);
   }
 
+  /** The full set of pods the node runs: registers each, unregisters those no longer there. */
+  async setPods(pods: readonly Pod[]): Promise<void> {
+    const uids = new Set(pods.map((p) => p.metadata.uid ?? ""));
+    for (const pod of pods) this.registerPod(pod);
+    const gone = [...this.#registered].filter((uid) => !uids.has(uid));
+    await Promise.all(gone.map((uid) => this.unregisterPod(uid)));
+  }
+
+  /** Objects watched now (ConfigMaps + Secrets), for tests and metrics. */
+  get watchCount(): number {
+    return this.#configMaps.size + this.#secrets.size;
+  }
+
   /** The pod is gone: stop watching what only it used, drop its tokens. */
   async unregisterPod(uid: string): Promise<void> {
+    this.#registered.delete(uid);
     this.#tokens.forgetPod(uid);
     await Promise.all([this.#configMaps.unrefPod(uid), this.#secrets.unrefPod(uid)]);
   }

@@ -190,7 +190,9 @@ test("configMap, secret, downwardAPI and the kube-api-access projected volume", 
 
   await vm.tearDown(pod.metadata.uid!);
   assert.equal(mountsUnder(await listMounts(), join(rootDir, "pods", pod.metadata.uid!)).length, 0);
-  await objects.unregisterPod(pod.metadata.uid!);
+  assert.equal(objects.watchCount, 3, "app-config, kube-root-ca.crt, creds");
+  await objects.setPods([]);
+  assert.equal(objects.watchCount, 0, "no pod refers to anything any more");
 });
 
 test("missing objects: an error naming pod and volume, unless optional; objects created later appear", async () => {
