@@ -2,7 +2,7 @@
 // + NodeRestriction): the Events `kubectl describe pod` would list, repeats folded into a count,
 // the per-object rate limit, the bounded queue, and retries while the API server is unreachable.
 import assert from "node:assert/strict";
-import { createServer, type Server, connect } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { CoreEvent } from "../../../agent/api/event.ts";
 import type { Pod } from "../../../agent/api/pod.ts";
@@ -134,6 +134,20 @@ describe("Events written with the node's credentials", () => {
     assert.equal(unhealthy[0]?.count, 3);
     assert.equal(unhealthy[0]?.type, "Warning");
     assert.equal(unhealthy[0]?.message, "Liveness probe failed: HTTP probe failed with statuscode: 500");
+
+    // The Event expired (or someone deleted it): the next repeat creates it anew, count going on.
+    await cp.kubectl(["delete", "event", "-n", NS, unhealthy[0]?.metadata.name ?? ""]);
+    r.containerEvent(
+      pod,
+      "app",
+      "Warning",
+      REASON.Unhealthy,
+      messages.probeFailed("liveness", "HTTP probe failed with statuscode: 500"),
+    );
+    await r.flush();
+    const again = (await eventsOf("web")).filter((e) => e.reason === "Unhealthy");
+    assert.equal(again.length, 1);
+    assert.equal(again[0]?.count, 4);
   });
 
   it("node events go to the default namespace about the Node", async () => {
@@ -218,7 +232,7 @@ describe("Events written with the node's credentials", () => {
     // Nothing listens yet: the first attempts are refused. Then a plain TCP relay appears.
     await new Promise((resolve) => setTimeout(resolve, 450));
     const relay = await tcpRelay(port, api.hostname, Number(api.port));
-    closers.push(() => new Promise((resolve) => relay.close(resolve)));
+    closers.push(() => relay.stop());
     await r.flush();
     assert.equal(r.stats().created, 1);
     assert.equal(r.stats().failed, 0);
@@ -251,21 +265,31 @@ function freePort(): Promise<number> {
   });
 }
 
-function tcpRelay(port: number, host: string, target: number): Promise<Server> {
+/** A plain TCP relay to the API server; stop() also cuts the connections it carries. */
+function tcpRelay(port: number, host: string, target: number): Promise<{ stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(target, host);
+    sockets.add(client).add(upstream);
     client.pipe(upstream).pipe(client);
     const end = () => {
       client.destroy();
       upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
     };
     client.once("error", end);
     upstream.once("error", end);
     client.once("close", end);
     upstream.once("close", end);
   });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve(server));
+    server.listen(port, "127.0.0.1", () => resolve({ stop }));
   });
 }
