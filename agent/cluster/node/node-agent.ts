@@ -2,7 +2,7 @@
 // nodeStatusUpdateFrequency and writes it when it changed or every nodeStatusReportFrequency, and
 // keeps the heartbeat Lease renewed. Failures are logged and retried; nothing here throws into the
 // daemon after start() has resolved.
-import type { Node, NodeCondition, NodeStatus, NodeSystemInfo, Taint } from "../../api/node.ts";
+import type { Node, NodeCondition, NodeStatus, NodeSystemInfo, ResourceList, Taint } from "../../api/node.ts";
 import type { Logger } from "../../log.ts";
 import { type ApiClient, isApiError, withQuery } from "../api-client.ts";
 import {
@@ -19,6 +19,7 @@ import { NodeLease } from "./lease.ts";
 import { jittered, pause, RetryDelay } from "./pause.ts";
 import { type DesiredNode, nodePath, registerNode } from "./registration.ts";
 import {
+  allocatableList,
   DEFAULT_EVICTION_HARD,
   type EvictionHard,
   type NodeAllocatable,
@@ -80,6 +81,18 @@ export interface NodeAgentOptions {
   kubeletVersion?: string;
   /** Empty leaves it out (upstream stopped reporting it; nodelet runs its proxy in-process). */
   kubeProxyVersion?: string;
+}
+
+type PressureType = "MemoryPressure" | "DiskPressure" | "PIDPressure";
+const PRESSURE_TYPES: readonly PressureType[] = ["MemoryPressure", "DiskPressure", "PIDPressure"];
+
+export interface AdmissionView {
+  name: string;
+  labels: Record<string, string>;
+  allocatable: ResourceList;
+  taints: Taint[];
+  /** Pressure conditions that are True. */
+  pressure: PressureType[];
 }
 
 export class NodeAgent {
@@ -186,6 +199,24 @@ export class NodeAgent {
   allocatable(): NodeAllocatable {
     if (!this.#allocatable) throw new Error("NodeAgent.allocatable() before start()");
     return this.#allocatable;
+  }
+
+  /**
+   * The Node as pod admission sees it (the shape of admission.ts's AdmissionNode): labels and taints
+   * as last returned by the API server, allocatable and pressure as last computed.
+   */
+  admissionView(): AdmissionView {
+    const allocatable = this.allocatable();
+    const pressure = (this.#conditions ?? [])
+      .filter((c) => c.status === "True" && PRESSURE_TYPES.includes(c.type as PressureType))
+      .map((c) => c.type as PressureType);
+    return {
+      name: this.#o.nodeName,
+      labels: { ...(this.#node?.metadata.labels ?? this.#desired.labels) },
+      allocatable: allocatableList(allocatable),
+      taints: this.#node?.spec?.taints ?? this.#desired.taints,
+      pressure,
+    };
   }
 
   /** The Node as the API server last returned it (create, adopt or status write). */

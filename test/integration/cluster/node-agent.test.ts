@@ -132,6 +132,11 @@ describe("NodeAgent", () => {
     assert.equal(st.allocatable?.pods, "110");
     const alloc = agent.allocatable();
     assert.ok(alloc.memoryBytes > 0 && alloc.milliCPU > 0 && alloc.ephemeralStorageBytes > 0);
+    const view = agent.admissionView();
+    assert.deepEqual(view.allocatable, st.allocatable);
+    assert.equal(view.labels["example.com/team"], "a");
+    assert.ok(view.taints.some((t) => t.key === "dedicated"));
+    assert.deepEqual(view.pressure, []);
     assert.deepEqual(st.images?.[0], {
       names: ["docker.io/library/busybox@sha256:ab", "docker.io/library/busybox:1.36"],
       sizeBytes: 2_000_000,
@@ -235,6 +240,17 @@ describe("NodeAgent", () => {
     assert.equal(node.metadata.labels?.keep, "me");
     assert.equal(condition(node, "Ready")?.status, "True");
     assert.equal(node.status?.nodeInfo?.kubeletVersion, KUBELET_VERSION);
+
+    // someone else writes the Lease: the next renewal meets a conflict, re-reads and takes it back
+    const lease = await waitFor("the Lease", 5_000, () => getLease("n2"));
+    const taken = await admin.update<Lease>(leasePath("n2"), {
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: "intruder" },
+    });
+    await waitFor("the Lease renewed by n2 again", 5_000, async () => {
+      const l = await getLease("n2");
+      return l.spec?.holderIdentity === "n2" && l.spec.renewTime! > taken.spec!.renewTime! ? l : undefined;
+    });
 
     // deleted behind its back: registered again, and the Lease follows the new uid
     await admin.delete(nodePath("n2"));
