@@ -55,6 +55,8 @@ export interface NodeAgentOptions {
   nodeIP: string;
   /** kubernetes.io/hostname and the Hostname address; default nodeName. */
   hostname?: string;
+  /** kubelet --register-node (default true); false: the Node must exist and is only updated. */
+  register?: boolean;
   /** --node-labels (validated against the NodeRestriction rule in the constructor). */
   labels?: Record<string, string>;
   /** --register-with-taints: "key=value:Effect" specs (parsed in the constructor). */
@@ -125,6 +127,7 @@ export class NodeAgent {
       name: options.nodeName,
       labels: { ...defaultNodeLabels(options.hostname ?? options.nodeName), ...labels },
       taints,
+      register: options.register ?? true,
     };
     this.#hard = options.evictionHard ?? DEFAULT_EVICTION_HARD;
     this.#reserved = options.reserved ?? { milliCPU: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };

@@ -18,6 +18,8 @@ export interface DesiredNode {
   /** Default labels overlaid by --node-labels (those win, as upstream). */
   labels: Record<string, string>;
   taints: Taint[];
+  /** false (kubelet --register-node=false): the Node must exist; it is looked up, never created or patched. */
+  register: boolean;
 }
 
 export function initialNode(d: DesiredNode, status: NodeStatus | undefined): Node {
@@ -69,6 +71,11 @@ export async function registerNode(
   log: Logger,
   signal: AbortSignal,
 ): Promise<Registered> {
+  if (!desired.register) {
+    const node = await client.request<Node>("GET", nodePath(desired.name), { signal });
+    log.info({ node: desired.name, uid: node.metadata.uid }, "found the Node (registration is off)");
+    return { node, created: false };
+  }
   try {
     const node = await client.request<Node>("POST", "/api/v1/nodes", {
       body: initialNode(desired, status),

@@ -264,6 +264,18 @@ describe("NodeAgent", () => {
     });
   });
 
+  it("with registration off, waits for the Node to exist and then keeps its status", async () => {
+    const agent = agentFor("n4", { register: false, labels: { "example.com/team": "c" } });
+    const started = agent.start();
+    await sleep(1_500);
+    await assert.rejects(getNode("n4"), (err: unknown) => isApiError(err, 404));
+    await admin.create("/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: "n4" } });
+    await started;
+    const node = await getNode("n4");
+    assert.equal(condition(node, "Ready")?.status, "True");
+    assert.equal(node.metadata.labels?.["example.com/team"], undefined, "labels are not touched");
+  });
+
   it("refuses at startup the labels NodeRestriction refuses, as the API server does", async () => {
     const c = nodeClient("n3");
     for (const label of ["node-restriction.kubernetes.io/pool", "node-role.kubernetes.io/worker"]) {

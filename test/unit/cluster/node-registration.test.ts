@@ -11,6 +11,7 @@ const desired = {
   name: "n1",
   labels: { "kubernetes.io/hostname": "n1", "kubernetes.io/os": "linux", team: "a" },
   taints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule" as const }],
+  register: true,
 };
 
 describe("node registration", () => {
