@@ -47,8 +47,12 @@ export interface ControlPlaneHandle {
   apiServerURL: string;
   /** Kubeconfig of a cluster admin (O=system:masters). */
   adminKubeconfig: string;
-  /** Path of a kubeconfig for the node (CN=system:node:NAME, O=system:nodes); made on first use. */
-  nodeKubeconfig(nodeName: string): string;
+  /**
+   * Path of a kubeconfig for the node (CN=system:node:NAME, O=system:nodes); made on first use.
+   * opts.server: another URL for the same API server (a bridge into a network namespace, a fault
+   * proxy), written to a kubeconfig of its own.
+   */
+  nodeKubeconfig(nodeName: string, opts?: NodeKubeconfigOptions): string;
   /** PEM file of the CA that signed the serving and client certificates. */
   caFile: string;
   etcdURL: string;
@@ -66,6 +70,11 @@ export interface ControlPlaneHandle {
   prepareNamespace(namespace: string): Promise<void>;
   /** Kills etcd and kube-apiserver and removes dir and the etcd data; idempotent. */
   stop(): Promise<void>;
+}
+
+export interface NodeKubeconfigOptions {
+  /** https://HOST:PORT the kubeconfig points at (default: apiServerURL). */
+  server?: string;
 }
 
 export interface StartControlPlaneOptions {
@@ -170,6 +179,15 @@ export function stopControlPlaneAt(dir: string): void {
 /** Removes default-location instances whose owning process died without cleaning up. */
 export function sweepAbandonedControlPlanes(): string[] {
   return sweepAbandoned(DEFAULT_DIR_PREFIX, readState, cleanupInstance);
+}
+
+/** Writes a copy of the kubeconfig at `from` whose cluster server is `server`; returns `to`. */
+export function kubeconfigWithServer(from: string, server: string, to: string): string {
+  const text = readFileSync(from, "utf8");
+  const serverLine = /^(\s*server:\s*).*$/m;
+  if (!serverLine.test(text)) throw new Error(`${from} has no cluster server line to rewrite`);
+  writeFileSync(to, text.replace(serverLine, `$1${server}`), { mode: 0o600 });
+  return to;
 }
 
 // --- start ------------------------------------------------------------------------------------
@@ -391,14 +409,16 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     const handle: ControlPlaneHandle = {
       apiServerURL,
       adminKubeconfig,
-      nodeKubeconfig: (nodeName) => {
+      nodeKubeconfig: (nodeName, kopts = {}) => {
         const path = join(dir, `node-${nodeName}.kubeconfig`);
         if (!existsSync(path)) {
           execFileSync("bash", [SETUP_SCRIPT, "node-cert", dir, nodeName, apiServerURL], {
             stdio: ["ignore", "ignore", "pipe"],
           });
         }
-        return path;
+        if (kopts.server === undefined || kopts.server === apiServerURL) return path;
+        const port = new URL(kopts.server).port;
+        return kubeconfigWithServer(path, kopts.server, join(dir, `node-${nodeName}-${port}.kubeconfig`));
       },
       caFile: join(dir, "ca.crt"),
       etcdURL,
