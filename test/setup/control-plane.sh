@@ -8,8 +8,9 @@
 #   control-plane.sh certs DIR URL           CA, serving cert, service-account keys, admin cert
 #                                            and DIR/admin.kubeconfig for the API server at URL
 #   control-plane.sh node-cert DIR NODE URL  DIR/node-NODE.kubeconfig (CN=system:node:NODE)
-#   control-plane.sh prune                   drop the Go module and build caches (~3 GB), keep
-#                                            the binaries (a CI cache then holds ~200 MB)
+#   control-plane.sh prune                   drop the Go module and build caches (~3 GB) and
+#                                            other versions, keep the binaries in use (a CI
+#                                            cache then holds ~160 MB)
 #
 # Environment: NODELET_CACHE (default /var/cache/nodelet), NODELET_KUBE_VERSION (e.g. v1.36.3;
 # default: the newest stable release whose go.mod the local Go accepts), NODELET_ETCD_MIN (the
@@ -328,9 +329,33 @@ cmd_node_cert() {
   echo "$dir/node-$node.kubeconfig"
 }
 
+# Keeps only what current.env names: drops the Go module and build caches and the binaries and
+# sources of other versions.
 cmd_prune() {
-  step "removing $cp_dir/go and $cp_dir/go-build (binaries in $cp_dir/bin and $cp_dir/etcd stay)"
-  rm -rf "$cp_dir/go" "$cp_dir/go-build"
+  [[ -d "$cp_dir" ]] || return 0
+  exec 9>"$cp_dir/build.lock"
+  flock 9
+  local freed=0 path
+  for path in "$cp_dir/go" "$cp_dir/go-build"; do
+    [[ -e "$path" ]] || continue
+    freed=$((freed + $(du -sm "$path" | cut -f1)))
+    rm -rf "$path"
+  done
+  if [[ -f "$cp_dir/current.env" ]]; then
+    local kube_version etcd
+    kube_version="$(sed -n 's/^KUBE_VERSION=//p' "$cp_dir/current.env")"
+    etcd="$(sed -n 's/^ETCD=//p' "$cp_dir/current.env")"
+    for path in "$cp_dir"/bin/*/ "$cp_dir"/src/*/ "$cp_dir"/etcd/*/; do
+      [[ -d "$path" ]] || continue
+      path="${path%/}"
+      [[ "$path" == "$cp_dir/bin/$kube_version" || "$path" == "$cp_dir/src/$kube_version" ]] && continue
+      [[ "$etcd" == "$path/"* ]] && continue
+      freed=$((freed + $(du -sm "$path" | cut -f1)))
+      step "prune: removing $path"
+      rm -rf "$path"
+    done
+  fi
+  step "prune: kept $(du -sh "$cp_dir" | cut -f1) in $cp_dir (freed ${freed} MB)"
 }
 
 case "${1:-build}" in

@@ -5,6 +5,8 @@
 #   2. npm dependencies (npm ci when node_modules does not match package-lock.json)
 #   3. the CRI API proto from the Go module k8s.io/cri-api -> $NODELET_CACHE/cri-api.path
 #   4. the test images (pause, busybox) as OCI tarballs in $NODELET_CACHE/images/
+#   5. the control plane for cluster-mode tests (kube-apiserver built from source the first time,
+#      several minutes; then cached in $NODELET_CACHE/control-plane/, see control-plane.sh)
 # Environment: NODELET_CACHE (default /var/cache/nodelet), NODELET_CRI_API_VERSION.
 set -euo pipefail
 
@@ -31,7 +33,7 @@ packages=(
   containerd runc containernetworking-plugins
   iptables nftables conntrack ipset ipvsadm iproute2 util-linux procps
   busybox-static gcc libc6-dev binutils
-  tar gzip git ca-certificates
+  tar gzip git ca-certificates openssl
   etcd-server
 )
 command -v go >/dev/null || packages+=(golang-go)
@@ -109,7 +111,13 @@ fi
 step "images"
 bash "$repo/test/images/build-images.sh"
 
-# --- 5. build ----------------------------------------------------------------------------------
+# --- 5. control plane ---------------------------------------------------------------------------
+# Cached by version; prune keeps only the binaries in use (the Go caches are gigabytes).
+step "control plane (kube-apiserver, kubectl, etcd)"
+bash "$repo/test/setup/control-plane.sh" build
+bash "$repo/test/setup/control-plane.sh" prune
+
+# --- 6. build ----------------------------------------------------------------------------------
 # The daemon runs from dist/ (plain JS: no type-stripping compiler loaded at run time).
 step "build: tsc -> dist/"
 (cd "$repo" && ./node_modules/.bin/tsc -p tsconfig.build.json)
