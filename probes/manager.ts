@@ -11,14 +11,8 @@ import { newHealthClient } from "./handlers/grpc.ts";
 import { type HandlerOutcome, HttpRequestCache, runHandler, userAgent } from "./handlers/index.ts";
 import { ProbeMetrics } from "./metrics.ts";
 import { probeOf, validateProbe } from "./probe-spec.ts";
-import {
-  type Clock,
-  type ProbeEvent,
-  type ProbeKind,
-  type ProbeResult,
-  type ProbeTarget,
-  realClock,
-} from "./types.ts";
+import { slottedClock } from "./slotted-clock.ts";
+import type { Clock, ProbeEvent, ProbeKind, ProbeResult, ProbeTarget } from "./types.ts";
 import { ProbeWorker } from "./worker.ts";
 
 export { killGracePeriod, probeTiming, validateContainerProbes, validateProbe } from "./probe-spec.ts";
@@ -28,6 +22,7 @@ export interface ProbeManagerOptions {
   runtime: Pick<Runtime, "execSync">;
   logger: Logger;
   onChange: (ev: ProbeEvent) => void;
+  /** Default: the real clock with timers batched into 50 ms slots (slotted-clock.ts). */
   clock?: Clock;
   /** Jitter source in [0, 1); default Math.random. */
   random?: () => number;
@@ -71,7 +66,7 @@ export class ProbeManager {
 
   constructor(opts: ProbeManagerOptions) {
     this.#opts = opts;
-    this.#clock = opts.clock ?? realClock;
+    this.#clock = opts.clock ?? slottedClock();
     this.#random = opts.random ?? Math.random;
     this.#logger = opts.logger;
   }

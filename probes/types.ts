@@ -35,9 +35,3 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(h: unknown): void;
 }
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
