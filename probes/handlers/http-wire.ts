@@ -51,11 +51,15 @@ export class ResponseParser {
     return this.#inBody || (this.done && this.statusCode > 0);
   }
 
+  /** Keeps no reference to `data` once it returns: the caller may reuse that buffer for its next read. */
   feed(data: Buffer): void {
     if (this.done) return;
     if (!this.#inBody) {
       this.#head = this.#head.length === 0 ? data : Buffer.concat([this.#head, data]);
       this.#parseHead();
+      // Headers split across reads (rare): keep a copy of the part read so far.
+      if (!this.done && !this.#inBody && this.#head.buffer === data.buffer)
+        this.#head = Buffer.from(this.#head);
       return;
     }
     this.#feedBody(data);

@@ -12,6 +12,11 @@ import { type HandlerTarget, joinHostPort, resolveHost, resolvePort } from "./ta
 export const DEFAULT_HTTP_BODY_LIMIT = 10 * 1024;
 const MAX_REDIRECTS = 10;
 const FOLLOWED_REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/**
+ * Every plain-HTTP probe socket reads into this one buffer: a read is handed to the parser
+ * synchronously, and the parser copies what it keeps, so no two reads ever overlap in it.
+ */
+const READ_BUFFER = Buffer.alloc(16 * 1024);
 
 export interface HttpOptions {
   /** e.g. "kube-probe/1.34" or "kube-lifecycle/1.34". */
@@ -173,27 +178,39 @@ export function runHttp(
         redirects === 0
           ? prepared.firstRequest
           : formatRequest(url.pathname + url.search, hostHeader, headers);
-      const s =
-        url.protocol === "https:"
-          ? tls.connect({
-              host,
-              port,
-              rejectUnauthorized: false,
-              ...(net.isIP(host) === 0 && { servername: host }),
-            })
-          : net.connect({ host, port });
+      const received = (chunk: Buffer) => {
+        if (done || s !== socket) return;
+        p.feed(chunk);
+        if (p.done) completed(url, p, redirects);
+      };
+      const tlsOn = url.protocol === "https:";
+      const s: net.Socket = tlsOn
+        ? tls.connect({
+            host,
+            port,
+            rejectUnauthorized: false,
+            ...(net.isIP(host) === 0 && { servername: host }),
+          })
+        : net.connect({
+            host,
+            port,
+            // Plain HTTP reads into one shared buffer instead of a stream chunk per read.
+            onread: {
+              buffer: READ_BUFFER,
+              callback: (n) => {
+                received(READ_BUFFER.subarray(0, n));
+                return true; // keep reading
+              },
+            },
+          });
       socket = s;
-      s.once(url.protocol === "https:" ? "secureConnect" : "connect", () => s.write(request));
+      s.once(tlsOn ? "secureConnect" : "connect", () => s.write(request));
       s.on("error", (err: NodeJS.ErrnoException) => {
         if (done || s !== socket) return;
         const what = p.headersDone ? err.message : describeNetError(err, "dial tcp", authority(url));
         finish(outcome("failure", `Get ${JSON.stringify(url.href)}: ${what}`));
       });
-      s.on("data", (chunk: Buffer) => {
-        if (done || s !== socket) return;
-        p.feed(chunk);
-        if (p.done) completed(url, p, redirects);
-      });
+      if (tlsOn) s.on("data", received);
       s.once("end", () => {
         if (done || s !== socket) return;
         p.end();

@@ -74,3 +74,17 @@ test("malformed or truncated responses are errors", () => {
   assert.equal(q.error, "EOF");
   assert.equal(q.headersDone, false);
 });
+
+test("the parser keeps no reference to a fed buffer: the caller may reuse it for the next read", () => {
+  const shared = Buffer.alloc(64);
+  const p = new ResponseParser(100);
+  const read = (text: string) => {
+    shared.fill(0x58); // what the next read leaves in the buffer beyond its own bytes
+    const n = shared.write(text, "latin1");
+    p.feed(shared.subarray(0, n));
+  };
+  for (const part of ["HTTP/1.1 20", "0 OK\r\nContent-Le", "ngth: 6\r\n\r\nhel", "lo!"]) read(part);
+  assert.equal(p.done, true);
+  assert.equal(p.statusCode, 200);
+  assert.equal(p.body.toString(), "hello!");
+});
