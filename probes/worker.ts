@@ -157,25 +157,30 @@ export class ProbeWorker {
     );
   }
 
-  #record(out: HandlerOutcome, seconds: number): void {
-    const { logger } = this.#deps;
-    const fields = {
+  /** Built only when a line is logged: a successful probe, the common case, logs nothing. */
+  #logFields(reason: string): Record<string, string> {
+    return {
       pod: `${this.target.podNamespace}/${this.target.podName}`,
       container: this.target.container.name,
       containerId: this.target.containerId,
       probe: this.kind,
+      reason,
     };
+  }
+
+  #record(out: HandlerOutcome, seconds: number): void {
+    const { logger } = this.#deps;
     if (out.status === "error") {
       // Upstream discards a prober error: no result, no count.
-      logger.warn({ ...fields, reason: "ProbeError" }, `${LABEL[this.kind]} probe errored: ${out.message}`);
+      logger.warn(this.#logFields("ProbeError"), `${LABEL[this.kind]} probe errored: ${out.message}`);
       return;
     }
     const probeResult: ProbeResult = out.status === "failure" ? "failure" : "success";
     this.#deps.counted(probeResult === "success" ? "successful" : "failed", seconds);
     if (out.status === "failure") {
-      logger.info({ ...fields, reason: "Unhealthy" }, `${LABEL[this.kind]} probe failed: ${out.message}`);
+      logger.info(this.#logFields("Unhealthy"), `${LABEL[this.kind]} probe failed: ${out.message}`);
     } else if (out.status === "warning") {
-      logger.warn({ ...fields, reason: "ProbeWarning" }, `${LABEL[this.kind]} probe warning: ${out.message}`);
+      logger.warn(this.#logFields("ProbeWarning"), `${LABEL[this.kind]} probe warning: ${out.message}`);
     }
     const o = observe(this.#thresholds, probeResult, this.timing);
     this.#thresholds = o.state;
