@@ -2,21 +2,27 @@
 // probe and a TCP liveness probe at periodSeconds 1 (200 probes/s), against the same pods without
 // probes, measured in one run on one containerd. For each variant: nodelet's CPU (user+sys from
 // /proc/<pid>/stat, sampled every second over DURATION seconds once every pod is Ready and a
-// settling pause has passed) and its RSS over the window.
+// settling pause has passed) and its RSS over the window. While the no-probes variant is measured,
+// a separate process (probe-load.ts, not counted) sends its pods the same 200 connections/s, so the
+// machine carries the same load in both phases (EQUAL_LOAD=0 turns that off).
 //
 //   npm run bench:probes            (DURATION=60 s by default; PODS=100; SETTLE=10 s)
 //   DURATION=600 npm run bench:probes   the 10-minute RSS check
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { join } from "node:path";
+import { cpus, loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Pod } from "../../agent/api/pod.ts";
 import { startContainerd } from "../harness/containerd.ts";
 import { BUSYBOX_IMAGE } from "../harness/images.ts";
+import { spawnInNetns } from "../harness/netns.ts";
 import { controlGet, type NodeletHandle, startNodelet } from "../harness/nodelet.ts";
 
 const PODS = Number(process.env.PODS ?? 100);
 const DURATION_S = Number(process.env.DURATION ?? 60);
 const SETTLE_S = Number(process.env.SETTLE ?? 10);
+const EQUAL_LOAD = process.env.EQUAL_LOAD !== "0";
 /** Kernel clock ticks per second for /proc/<pid>/stat utime/stime (USER_HZ, 100 on Linux). */
 const CLK_TCK = 100;
 
@@ -39,16 +45,30 @@ ${probes}`;
 }
 
 /** user and sys CPU seconds of a process (all its threads: GC and libuv workers included). */
-function cpuTimes(pid: number): { user: number; sys: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+function cpuTimes(pid: number, statFile = `/proc/${pid}/stat`): { user: number; sys: number } {
+  const stat = readFileSync(statFile, "utf8");
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return { user: Number(fields[11]) / CLK_TCK, sys: Number(fields[12]) / CLK_TCK };
 }
 
+/** CPU seconds of the main (JavaScript) thread: the task whose id is the pid. */
+function mainThreadSeconds(pid: number): number {
+  const t = cpuTimes(pid, `/proc/${pid}/task/${pid}/stat`);
+  return t.user + t.sys;
+}
+
 function cpuSeconds(pid: number): number {
   const t = cpuTimes(pid);
   return t.user + t.sys;
+}
+
+/** Busy and total jiffies of the whole machine (all CPUs) from /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3]! + f[4]!; // idle + iowait
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // guest time is already in user
+  return { busy: total - idle, total };
 }
 
 function rssMiB(pid: number): number {
@@ -77,11 +97,17 @@ interface Figures {
   cpuPercent: number;
   userPercent: number;
   sysPercent: number;
+  /** Of cpuPercent, the main thread's share; the rest is V8's GC/compiler threads and libuv's. */
+  mainThreadPercent: number;
   perSecond: number[];
   rss: number[];
+  /** Connections/s the load generator sent the pods in the no-probes phase (0: none). */
+  loadPerSecond: number;
   probesPerSecond: number;
   /** The machine's 1-minute load average at the end of the window (CPU figures inflate under load). */
   load: number;
+  /** How busy the whole machine was during the window, in % of all its CPUs. */
+  machineBusyPercent: number;
 }
 
 async function measure(
@@ -89,6 +115,7 @@ async function measure(
   label: string,
   withProbes: boolean,
 ): Promise<Figures> {
+  let load: ChildProcess | undefined;
   const nodelet = await startNodelet(ctd, {
     name: label,
     extraArgs: ["--healthz-port", "0"],
@@ -107,6 +134,12 @@ async function measure(
     console.log(
       `${label}: ${PODS} pods Ready after ${((Date.now() - t0) / 1000).toFixed(1)} s; settling ${SETTLE_S} s`,
     );
+    if (!withProbes && EQUAL_LOAD) {
+      const ips = (await nodelet.pods()).map((p) => p.status?.podIP).filter((ip) => ip !== undefined);
+      load = spawnInNetns(ctd.netns, [process.execPath, LOAD_GENERATOR, JSON.stringify(ips)], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+    }
     await sleep(SETTLE_S * 1000);
 
     const pid = nodelet.pid();
@@ -115,6 +148,8 @@ async function measure(
     const rss: number[] = [rssMiB(pid)];
     const start = performance.now();
     const timesStart = cpuTimes(pid);
+    const mainStart = mainThreadSeconds(pid);
+    const machineStart = machineTicks();
     const cpuStart = timesStart.user + timesStart.sys;
     let prevCpu = cpuStart;
     let prevT = start;
@@ -129,23 +164,46 @@ async function measure(
     }
     const elapsed = (performance.now() - start) / 1000;
     const timesEnd = cpuTimes(pid);
+    const mainEnd = mainThreadSeconds(pid);
+    const machineEnd = machineTicks();
     const cpuPercent = ((timesEnd.user + timesEnd.sys - cpuStart) / elapsed) * 100;
     const userPercent = ((timesEnd.user - timesStart.user) / elapsed) * 100;
     const sysPercent = ((timesEnd.sys - timesStart.sys) / elapsed) * 100;
     const probesPerSecond = withProbes ? ((await probeCount(nodelet)) - probes0) / elapsed : 0;
+    const loadPerSecond = load ? await stopLoad(load) : 0;
+    load = undefined;
     return {
       label,
       cpuPercent,
       userPercent,
       sysPercent,
+      mainThreadPercent: ((mainEnd - mainStart) / elapsed) * 100,
       perSecond,
       rss,
       probesPerSecond,
+      loadPerSecond,
       load: loadavg()[0]!,
+      machineBusyPercent:
+        ((machineEnd.busy - machineStart.busy) / (machineEnd.total - machineStart.total)) * 100,
     };
   } finally {
+    if (load) await stopLoad(load);
     await nodelet.stop();
   }
+}
+
+const LOAD_GENERATOR = join(import.meta.dirname, "probe-load.ts");
+
+/** Stops the load generator; resolves with the probes per second it reported. */
+function stopLoad(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once("exit", () => resolve(Number(out.trim()) || 0));
+    child.kill("SIGTERM");
+  });
 }
 
 function percentile(xs: number[], p: number): number {
@@ -155,10 +213,13 @@ function percentile(xs: number[], p: number): number {
 
 function report(f: Figures): void {
   console.log(
-    `${f.label}: CPU ${f.cpuPercent.toFixed(2)} % of one core (user ${f.userPercent.toFixed(2)} + sys ${f.sysPercent.toFixed(2)}; per-second p50 ${percentile(f.perSecond, 50).toFixed(1)} %, ` +
+    `${f.label}: CPU ${f.cpuPercent.toFixed(2)} % of one core (user ${f.userPercent.toFixed(2)} + sys ${f.sysPercent.toFixed(2)}; main thread ${f.mainThreadPercent.toFixed(2)}; per-second p50 ${percentile(f.perSecond, 50).toFixed(1)} %, ` +
       `p90 ${percentile(f.perSecond, 90).toFixed(1)} %, max ${Math.max(...f.perSecond).toFixed(1)} %)` +
       (f.probesPerSecond ? `, ${f.probesPerSecond.toFixed(1)} probes/s` : "") +
-      `; machine load ${f.load.toFixed(1)}`,
+      (f.loadPerSecond
+        ? `, pods probed by a separate process at ${f.loadPerSecond.toFixed(1)}/s (not counted)`
+        : "") +
+      `; machine ${f.machineBusyPercent.toFixed(0)} % busy (${cpus().length} CPUs), load ${f.load.toFixed(1)}`,
   );
   console.log(`${f.label}: RSS MiB over ${DURATION_S} s: ${f.rss.map((r) => r.toFixed(1)).join(" ")}`);
 }
