@@ -23,6 +23,13 @@ import { type StandaloneProxy, startStandaloneProxy } from "./proxy-wiring.ts";
 import { startControlServer } from "./server/control-server.ts";
 import { startHealthzServer } from "./server/healthz-server.ts";
 import { ApiClient } from "./cluster/api-client.ts";
+import { ApiPodObjects } from "./cluster/api-pod-objects.ts";
+import { ApiEventRecorder } from "./cluster/events.ts";
+import { NodeAgent } from "./cluster/node/node-agent.ts";
+import { type ClusterProxy, startClusterProxy } from "./cluster/proxy-from-api.ts";
+import { LogEventRecorder } from "./events/log-recorder.ts";
+import { messages, REASON } from "./events/messages.ts";
+import type { EventRecorder } from "./events/recorder.ts";
 import { ClusterMode } from "./cluster/cluster-mode.ts";
 import { loadKubeconfig } from "./cluster/kubeconfig.ts";
 import { ManifestDir } from "./sources/manifest-dir.ts";
@@ -63,7 +70,24 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
   const hostIP = detectHostIP(config.nodeIP);
   const capacity = nodeCapacity();
   const hostResolv = parseResolvConf(await readFile(config.resolvConf, "utf8").catch(() => ""));
-  const volumes = podVolumes(config.rootDir, config.clusterDomain, log.child({ component: "volumes" }));
+  let client: ApiClient | undefined;
+  if (config.kubeconfig) {
+    const connection = loadKubeconfig(config.kubeconfig);
+    await connection.refreshCredentials();
+    client = new ApiClient(connection, `nodelet/${config.nodeName}`);
+    log.info({ apiServer: connection.describe }, "cluster mode: joining the API server");
+  }
+  const podObjects = client
+    ? new ApiPodObjects({ client, log: log.child({ component: "pod-objects" }) })
+    : undefined;
+  const evLog = log.child({ component: "events" });
+  const events: EventRecorder = client
+    ? new ApiEventRecorder({ client, nodeName: config.nodeName, log: evLog })
+    : new LogEventRecorder(evLog, config.nodeName);
+  const volumes = podVolumes(config.rootDir, config.clusterDomain, log.child({ component: "volumes" }), {
+    ...(podObjects ? { objects: podObjects } : {}),
+    nodeAllocatable: { milliCPU: capacity.milliCPU, memoryBytes: capacity.memoryBytes },
+  });
   const cgroups = new CgroupManager({
     driver: config.cgroupDriver,
     root: config.cgroupRoot,
@@ -75,7 +99,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
     logger: log.child({ component: "prober" }),
     onChange: (ev) => {
       if (!kubelet) return;
-      probeEffect(ev, kubelet.pod(ev.target.podUid), syncer.unhealthy, log);
+      probeEffect(ev, kubelet.pod(ev.target.podUid), syncer.unhealthy, log, events);
       kubelet.wake(ev.target.podUid);
     },
   });
@@ -95,6 +119,8 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
       maxMs: config.imagePullBackOffMaxMs,
     }),
     log: log.child({ component: "pod" }),
+    events,
+    ...(podObjects ? { objects: podObjects } : {}),
     settings: {
       nodeName: config.nodeName,
       hostIP,
@@ -130,35 +156,55 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
     },
   });
   const k = kubelet;
-  let client: ApiClient | undefined;
-  let nodeRef: { name: string; uid: string } | undefined;
-  if (config.kubeconfig) {
-    const connection = loadKubeconfig(config.kubeconfig);
-    await connection.refreshCredentials();
-    client = new ApiClient(connection, `nodelet/${config.nodeName}`);
-    log.info({ apiServer: connection.describe }, "cluster mode: joining the API server");
-    const c = client;
-    const lookUpNode = async () => {
-      if (nodeRef) return;
-      const node = await c
-        .get<{ metadata: { uid: string } }>(`/api/v1/nodes/${config.nodeName}`)
-        .catch(() => undefined);
-      if (node) nodeRef = { name: config.nodeName, uid: node.metadata.uid };
-    };
-    const nodeTimer = setInterval(() => void lookUpNode(), 2000);
-    nodeTimer.unref();
-    abort.signal.addEventListener("abort", () => clearInterval(nodeTimer));
-    await lookUpNode();
+  let nodeAgent: NodeAgent | undefined;
+  let clusterProxy: ClusterProxy | undefined;
+  if (client) {
+    nodeAgent = new NodeAgent({
+      client,
+      nodeName: config.nodeName,
+      nodeIP: hostIP,
+      register: config.registerNode,
+      labels: config.nodeLabels,
+      taints: config.registerWithTaints,
+      maxPods: config.maxPods,
+      reserved: config.reserved,
+      rootDir: config.rootDir,
+      kubeletPort: config.kubeletPort,
+      statusUpdateFrequencyMs: config.nodeStatusUpdateFrequencyMs,
+      statusReportFrequencyMs: config.nodeStatusReportFrequencyMs,
+      leaseDurationSeconds: config.nodeLeaseDurationSeconds,
+      runtimeVersion: () => runtime.version(),
+      images: () => runtime.listImages(),
+      health: () => k.health(),
+      ...(config.proxyMode === "none" ? { kubeProxyVersion: "" } : {}),
+      log: log.child({ component: "node" }),
+    });
+    const agent = nodeAgent;
+    // Registration retries until it lands; pods run meanwhile (static pods need no API).
+    void agent.start().then(
+      () => events.nodeEvent("Normal", REASON.Starting, messages.startingKubelet()),
+      (err: unknown) => log.error({ err }, `node registration stopped: ${(err as Error).message}`),
+    );
     cluster = new ClusterMode({
       client,
       nodeName: config.nodeName,
       kubelet: k,
       log,
-      node: () => nodeRef,
+      podObjects,
+      node: () => {
+        const m = agent.node()?.metadata;
+        return m?.uid ? { name: m.name ?? config.nodeName, uid: m.uid } : undefined;
+      },
     });
+    podObjects?.onChange((uids) => {
+      for (const uid of uids) k.wake(uid);
+    });
+    podObjects?.start();
   }
   try {
-    if (!cluster) {
+    if (client) {
+      clusterProxy = await startClusterProxy(config, client, [hostIP], log.child({ component: "proxy" }));
+    } else {
       proxy = await startStandaloneProxy(config, hostIP, () => k.pods(), log.child({ component: "proxy" }));
     }
   } catch (err) {
@@ -215,7 +261,11 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
       source.stop();
       for (const s of servers) s.close();
       await cluster?.stop();
+      await nodeAgent?.stop();
       await k.stop();
+      await clusterProxy?.stop();
+      await podObjects?.stop();
+      if (events instanceof ApiEventRecorder) await events.stop(2000);
       client?.close();
       await proxy?.stop();
       probes.stop();

@@ -15,6 +15,8 @@ export interface ClusterModeOptions {
   log: Logger;
   /** The registered Node's name and uid (mirror pods are owned by it); undefined until registered. */
   node(): { name: string; uid: string } | undefined;
+  /** ConfigMaps/Secrets/tokens for volumes and env: told which pods refer to what. */
+  podObjects?: { setPods(pods: readonly Pod[]): Promise<void> } | undefined;
 }
 
 const MIRROR_RESYNC_MS = 10_000;
@@ -43,6 +45,7 @@ export class ClusterMode {
       log: o.log.child({ component: "api-pods" }),
       onPods: (pods) => {
         o.kubelet.setPods(pods);
+        void o.podObjects?.setPods(pods);
         this.#reconcileMirrors();
       },
       onApiChange: (pod) => {

@@ -1,0 +1,246 @@
+// nodelet as the node of a real control plane (etcd + kube-apiserver), reached through the fault
+// proxy so that watch cuts and an API outage can be produced on demand.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type ApiFaultProxy, startApiFaultProxy } from "../../harness/api-fault-proxy.ts";
+import type { NetnsBridge } from "../../harness/api-bridge.ts";
+import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
+import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
+import { type NodeletHandle, startNodelet } from "../../harness/nodelet.ts";
+
+let ctd: ContainerdHandle;
+let cp: ControlPlaneHandle;
+let proxy: ApiFaultProxy;
+let bridge: NetnsBridge;
+let node: NodeletHandle;
+
+// biome-ignore lint/suspicious/noExplicitAny: kubectl JSON
+type Json = any;
+
+async function getJson(args: string[]): Promise<Json> {
+  return JSON.parse(await cp.kubectl([...args, "-o", "json"]));
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not in time ${last ? `(${(last as Error).message})` : ""}`);
+    await sleep(250);
+  }
+}
+
+function pod(name: string, spec: Json): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default" },
+    spec: { nodeName: "test-node", automountServiceAccountToken: false, ...spec },
+  });
+}
+
+before(async () => {
+  ctd = await startContainerd();
+  cp = await startControlPlane();
+  proxy = await startApiFaultProxy(cp, { nodeName: "test-node" });
+  bridge = await proxy.exposeIn(ctd.netns);
+  node = await startNodelet(ctd, {
+    extraArgs: [
+      "--kubeconfig",
+      cp.nodeKubeconfig("test-node", { server: bridge.url }),
+      "--node-ip",
+      "10.244.0.1",
+      "--proxy-mode",
+      "none",
+      "--node-labels",
+      "tier=test",
+    ],
+    logLevel: "info",
+  });
+});
+
+after(async () => {
+  await node?.stop();
+  await bridge?.stop();
+  await proxy?.stop();
+  await cp?.stop();
+  await ctd?.stop();
+});
+
+test("the Node registers, goes Ready and its Lease is renewed", async () => {
+  const n = await until("node Ready", async () => {
+    const j = await getJson(["get", "node", "test-node"]);
+    return j.status.conditions.find((c: Json) => c.type === "Ready")?.status === "True" ? j : undefined;
+  });
+  assert.equal(n.metadata.labels.tier, "test");
+  assert.equal(n.metadata.labels["kubernetes.io/hostname"], "test-node");
+  assert.deepEqual(
+    n.status.addresses.find((a: Json) => a.type === "InternalIP"),
+    { type: "InternalIP", address: "10.244.0.1" },
+  );
+  assert.equal(n.status.daemonEndpoints.kubeletEndpoint.Port, 10250);
+  assert.match(n.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//);
+  const lease = await getJson(["-n", "kube-node-lease", "get", "lease", "test-node"]);
+  assert.equal(lease.spec.holderIdentity, "test-node");
+  assert.equal(lease.spec.leaseDurationSeconds, 40);
+});
+
+test("a Pod bound to the node runs and its status in the API is what the kubelet reports", async () => {
+  await cp.kubectl(["create", "-f", "-"], {
+    input: pod("web", {
+      containers: [
+        { name: "c", image: "busybox:1.36", imagePullPolicy: "Never", command: ["sleep", "3600"] },
+      ],
+    }),
+  });
+  const p = await until("web Running", async () => {
+    const j = await getJson(["get", "pod", "web"]);
+    return j.status.phase === "Running" && j.status.containerStatuses?.[0]?.ready ? j : undefined;
+  });
+  const types = Object.fromEntries(p.status.conditions.map((c: Json) => [c.type, c.status]));
+  assert.deepEqual(types, {
+    PodReadyToStartContainers: "True",
+    Initialized: "True",
+    Ready: "True",
+    ContainersReady: "True",
+    PodScheduled: "True",
+  });
+  const cs = p.status.containerStatuses[0];
+  assert.match(cs.containerID, /^containerd:\/\/[0-9a-f]{64}$/);
+  assert.equal(cs.restartCount, 0);
+  assert.ok(cs.state.running.startedAt);
+  assert.match(p.status.podIP, /^10\.244\.0\.\d+$/);
+  assert.equal(p.status.hostIP, "10.244.0.1");
+  assert.equal(p.status.qosClass, "BestEffort");
+  const wide = await cp.kubectl(["get", "pod", "web", "-o", "wide"]);
+  assert.match(wide, /web\s+1\/1\s+Running\s+0\s+\S+\s+10\.244\.0\.\d+\s+test-node/);
+});
+
+test("a static pod appears as a mirror pod, and comes back when deleted", async () => {
+  node.writeManifest(
+    "static.yaml",
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: stat, namespace: default}\nspec:\n  containers: [{name: c, image: busybox:1.36, imagePullPolicy: Never, command: [sleep, '3600']}]\n",
+  );
+  const m = await until("mirror Running", async () => {
+    const j = await getJson(["get", "pod", "stat-test-node"]);
+    return j.status.phase === "Running" ? j : undefined;
+  });
+  assert.ok(m.metadata.annotations["kubernetes.io/config.mirror"]);
+  assert.equal(m.metadata.ownerReferences[0].kind, "Node");
+  const containerID = m.status.containerStatuses[0].containerID;
+  await cp.kubectl(["delete", "pod", "stat-test-node", "--wait=false"]);
+  const again = await until("mirror recreated", async () => {
+    const j = await getJson(["get", "pod", "stat-test-node"]);
+    return j.metadata.uid !== m.metadata.uid && j.status.phase === "Running" ? j : undefined;
+  });
+  // Deleting the mirror does not touch the static pod's container.
+  assert.equal(again.status.containerStatuses[0].containerID, containerID);
+});
+
+test("deleting a pod runs its preStop hook within the grace period, then the object disappears", async () => {
+  await cp.kubectl(["create", "-f", "-"], {
+    input: pod("graceful", {
+      terminationGracePeriodSeconds: 10,
+      containers: [
+        {
+          name: "c",
+          image: "busybox:1.36",
+          imagePullPolicy: "Never",
+          command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
+          lifecycle: { preStop: { exec: { command: ["sleep", "3"] } } },
+        },
+      ],
+    }),
+  });
+  await until(
+    "graceful Running",
+    async () => (await getJson(["get", "pod", "graceful"])).status.phase === "Running",
+  );
+  const t0 = Date.now();
+  await cp.kubectl(["delete", "pod", "graceful", "--wait=false"]);
+  await until(
+    "graceful gone",
+    async () => {
+      const out = await cp.kubectl(["get", "pods", "-o", "name"]);
+      return !out.includes("pod/graceful");
+    },
+    30_000,
+  );
+  const took = Date.now() - t0;
+  assert.ok(took >= 3000, `object removed after ${took} ms: before the 3 s preStop finished`);
+  assert.ok(took < 10_000, `object removed after ${took} ms: later than the grace period`);
+});
+
+test("a watch cut by the proxy is resumed from its resourceVersion and no pod is missed", async () => {
+  const mark = proxy.requests.length;
+  assert.ok(proxy.cutWatches() > 0, "no watch to cut");
+  await cp.kubectl(["create", "-f", "-"], {
+    input: pod("after-cut", {
+      containers: [
+        { name: "c", image: "busybox:1.36", imagePullPolicy: "Never", command: ["sleep", "3600"] },
+      ],
+    }),
+  });
+  await until(
+    "after-cut Running",
+    async () => (await getJson(["get", "pod", "after-cut"])).status.phase === "Running",
+  );
+  const resumed = await proxy.waitForRequest(
+    (r) => r.watch && r.path.startsWith("/api/v1/pods?") && /resourceVersion=\d+/.test(r.path),
+    { from: mark },
+  );
+  assert.ok(resumed);
+  // Resumed, not re-listed: no plain list of pods after the cut.
+  const relists = proxy.requests
+    .slice(mark)
+    .filter((r) => !r.watch && r.method === "GET" && r.path.startsWith("/api/v1/pods?"));
+  assert.equal(relists.length, 0);
+});
+
+test("a 60 s API outage loses no status update, and pods keep running", async () => {
+  await cp.kubectl(["create", "-f", "-"], {
+    input: pod("ends-in-outage", {
+      restartPolicy: "Never",
+      containers: [
+        {
+          name: "c",
+          image: "busybox:1.36",
+          imagePullPolicy: "Never",
+          command: ["sh", "-c", "sleep 8; exit 3"],
+        },
+      ],
+    }),
+  });
+  await until(
+    "ends-in-outage Running",
+    async () => (await getJson(["get", "pod", "ends-in-outage"])).status.phase === "Running",
+  );
+  const web = await getJson(["get", "pod", "web"]);
+  proxy.setDown(true);
+  await sleep(60_000);
+  proxy.setDown(false);
+  const p = await until(
+    "final status after the outage",
+    async () => {
+      const j = await getJson(["get", "pod", "ends-in-outage"]);
+      return j.status.phase === "Failed" ? j : undefined;
+    },
+    40_000,
+  );
+  assert.equal(p.status.containerStatuses[0].state.terminated.exitCode, 3);
+  const webAfter = await getJson(["get", "pod", "web"]);
+  assert.equal(webAfter.status.containerStatuses[0].containerID, web.status.containerStatuses[0].containerID);
+  assert.equal(webAfter.status.containerStatuses[0].restartCount, 0);
+  await until("node Ready again", async () => {
+    const j = await getJson(["get", "node", "test-node"]);
+    return j.status.conditions.find((c: Json) => c.type === "Ready")?.status === "True";
+  });
+});
