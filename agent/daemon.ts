@@ -191,6 +191,8 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
       kubelet: k,
       log,
       podObjects,
+      events,
+      admissionNode: () => agent.admissionView(),
       node: () => {
         const m = agent.node()?.metadata;
         return m?.uid ? { name: m.name ?? config.nodeName, uid: m.uid } : undefined;

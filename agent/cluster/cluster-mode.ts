@@ -1,6 +1,9 @@
 // The cluster half of `nodelet run --kubeconfig`: pods from the API merged with static pods, their
 // statuses written back, mirror pods for static pods. Built by the daemon and fed by it.
-import type { Pod } from "../api/pod.ts";
+import type { Pod, PodStatus } from "../api/pod.ts";
+import type { EventRecorder } from "../events/recorder.ts";
+import { type AdmissionNode, rejectedStatus } from "../pod/admission.ts";
+import { AdmissionGate } from "./admission-gate.ts";
 import type { Kubelet, PodStatusUpdate } from "../kubelet.ts";
 import type { Logger } from "../log.ts";
 import type { ApiClient } from "./api-client.ts";
@@ -17,6 +20,9 @@ export interface ClusterModeOptions {
   node(): { name: string; uid: string } | undefined;
   /** ConfigMaps/Secrets/tokens for volumes and env: told which pods refer to what. */
   podObjects?: { setPods(pods: readonly Pod[]): Promise<void> } | undefined;
+  /** The node as pod admission sees it; absent: every pod is admitted. */
+  admissionNode?: () => AdmissionNode;
+  events?: EventRecorder;
 }
 
 const MIRROR_RESYNC_MS = 10_000;
@@ -26,8 +32,22 @@ export class ClusterMode {
   readonly writer: PodStatusWriter;
   readonly #mirrors: MirrorPods;
   #timer: NodeJS.Timeout | undefined;
+  readonly #gate: AdmissionGate | undefined;
 
   constructor(o: ClusterModeOptions) {
+    const log = o.log.child({ component: "admission" });
+    this.#gate = o.admissionNode
+      ? new AdmissionGate(o.admissionNode, (pod, result) => {
+          const name = `${pod.metadata.namespace}/${pod.metadata.name}`;
+          log.warn({ pod: name, reason: result.reason }, `pod ${name} rejected: ${result.message}`);
+          o.events?.event(pod, "Warning", result.reason, result.message);
+          this.writer.update({
+            uid: pod.metadata.uid ?? "",
+            pod,
+            status: rejectedStatus(pod, result) as PodStatus,
+          });
+        })
+      : undefined;
     this.writer = new PodStatusWriter({
       client: o.client,
       log: o.log.child({ component: "status" }),
@@ -43,7 +63,8 @@ export class ClusterMode {
       client: o.client,
       nodeName: o.nodeName,
       log: o.log.child({ component: "api-pods" }),
-      onPods: (pods) => {
+      onPods: (all) => {
+        const pods = this.#gate ? this.#gate.filter(all) : all;
         o.kubelet.setPods(pods);
         void o.podObjects?.setPods(pods);
         this.#reconcileMirrors();

@@ -205,6 +205,32 @@ test("a watch cut by the proxy is resumed from its resourceVersion and no pod is
   assert.equal(relists.length, 0);
 });
 
+test("a pod the node cannot fit is rejected: Failed with OutOfcpu, never run", async () => {
+  await cp.kubectl(["create", "-f", "-"], {
+    input: pod("too-big", {
+      containers: [
+        {
+          name: "c",
+          image: "busybox:1.36",
+          imagePullPolicy: "Never",
+          command: ["sleep", "3600"],
+          resources: { requests: { cpu: "1000" } },
+        },
+      ],
+    }),
+  });
+  const p = await until("too-big Failed", async () => {
+    const j = await getJson(["get", "pod", "too-big"]);
+    return j.status.phase === "Failed" ? j : undefined;
+  });
+  assert.equal(p.status.reason, "OutOfcpu");
+  assert.match(
+    p.status.message,
+    /^Pod was rejected: Node didn't have enough resource: cpu, requested: 1000000/,
+  );
+  assert.equal(p.status.containerStatuses, undefined);
+});
+
 test("a 60 s API outage loses no status update, and pods keep running", async () => {
   await cp.kubectl(["create", "-f", "-"], {
     input: pod("ends-in-outage", {
