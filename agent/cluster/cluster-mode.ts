@@ -58,7 +58,6 @@ export class ClusterMode {
       log: o.log.child({ component: "mirror-pods" }),
       node: o.node,
     });
-    this.#mirrors.onCreated = () => this.writer.retryNow();
     this.sources = new PodSources({
       client: o.client,
       nodeName: o.nodeName,
@@ -72,7 +71,6 @@ export class ClusterMode {
       onApiChange: (pod) => {
         if (pod) this.writer.recheck(pod.metadata.namespace ?? "default", pod.metadata.name ?? "");
         else this.writer.recheck();
-        this.writer.retryNow();
       },
     });
   }

@@ -6,15 +6,12 @@ import type { Logger } from "../log.ts";
 import { ANNOTATION_CONFIG_HASH } from "../sources/static-pod.ts";
 import type { ApiClient } from "./api-client.ts";
 import { isApiError } from "./api-client.ts";
+import { objectKey } from "./reflector.ts";
 
 export const ANNOTATION_CONFIG_MIRROR = "kubernetes.io/config.mirror";
 
 export function isMirrorPod(pod: Pod): boolean {
   return pod.metadata.annotations?.[ANNOTATION_CONFIG_MIRROR] !== undefined;
-}
-
-function key(pod: Pod): string {
-  return `${pod.metadata.namespace ?? "default"}/${pod.metadata.name}`;
 }
 
 /** The mirror pod object for a static pod (owned by the Node, as NodeRestriction requires). */
@@ -43,8 +40,8 @@ export interface MirrorPlan {
  * outdated hash, or a mirror being deleted by someone — it is recreated once gone).
  */
 export function planMirrorPods(staticPods: readonly Pod[], mirrors: readonly Pod[]): MirrorPlan {
-  const wanted = new Map(staticPods.map((p) => [key(p), p]));
-  const existing = new Map(mirrors.map((p) => [key(p), p]));
+  const wanted = new Map(staticPods.map((p) => [objectKey(p.metadata), p]));
+  const existing = new Map(mirrors.map((p) => [objectKey(p.metadata), p]));
   const plan: MirrorPlan = { create: [], delete: [] };
   for (const [k, m] of existing) {
     const s = wanted.get(k);
@@ -71,8 +68,6 @@ export class MirrorPods {
   readonly #o: MirrorPodsOptions;
   #running = false;
   #again = false;
-  /** Called after a mirror pod was created (pending status writes can go). */
-  onCreated: () => void = () => {};
 
   constructor(options: MirrorPodsOptions) {
     this.#o = options;
@@ -104,30 +99,30 @@ export class MirrorPods {
           gracePeriodSeconds: 0,
           preconditions: { uid: m.metadata.uid },
         });
-        this.#o.log.info({ pod: key(m) }, "outdated mirror pod deleted");
+        this.#o.log.info({ pod: objectKey(m.metadata) }, "outdated mirror pod deleted");
       } catch (err) {
         if (!isApiError(err, 404) && !isApiError(err, 409))
-          this.#o.log.warn({ pod: key(m), err: (err as Error).message }, "cannot delete mirror pod");
+          this.#o.log.warn(
+            { pod: objectKey(m.metadata), err: (err as Error).message },
+            "cannot delete mirror pod",
+          );
       }
     }
     if (!node) return;
-    let created = false;
     for (const s of plan.create) {
       try {
         await this.#o.client.create(
           `/api/v1/namespaces/${s.metadata.namespace ?? "default"}/pods`,
           mirrorPodFor(s, node),
         );
-        created = true;
-        this.#o.log.info({ pod: key(s) }, "mirror pod created");
+        this.#o.log.info({ pod: objectKey(s.metadata) }, "mirror pod created");
       } catch (err) {
         if (isApiError(err, 409)) continue; // exists (our watch has not seen it yet)
         this.#o.log.warn(
-          { pod: key(s), err: (err as Error).message },
-          `cannot create mirror pod ${key(s)}: ${(err as Error).message}`,
+          { pod: objectKey(s.metadata), err: (err as Error).message },
+          `cannot create mirror pod ${objectKey(s.metadata)}: ${(err as Error).message}`,
         );
       }
     }
-    if (created) this.onCreated();
   }
 }

@@ -7,7 +7,7 @@ import type { Logger } from "../log.ts";
 import { ANNOTATION_CONFIG_SOURCE } from "../sources/static-pod.ts";
 import type { ApiClient } from "./api-client.ts";
 import { isMirrorPod } from "./mirror-pods.ts";
-import { Reflector } from "./reflector.ts";
+import { objectKey, Reflector } from "./reflector.ts";
 import type { StatusTarget } from "./status-writer.ts";
 
 export interface PodSourcesOptions {
@@ -18,10 +18,6 @@ export interface PodSourcesOptions {
   onPods(pods: Pod[]): void;
   /** A pod of the node changed in the API (mirror pods included); none given after a full list. */
   onApiChange?(pod: Pod | undefined): void;
-}
-
-function key(pod: Pod): string {
-  return `${pod.metadata.namespace ?? "default"}/${pod.metadata.name}`;
 }
 
 export class PodSources {
@@ -72,7 +68,7 @@ export class PodSources {
 
   /** Where the status of a pod goes: itself in the API, or the mirror of a static pod. */
   statusTarget(pod: Pod): StatusTarget | undefined {
-    const api = this.#reflector.store.get(key(pod));
+    const api = this.#reflector.store.get(objectKey(pod.metadata));
     if (!api?.metadata.uid) return undefined;
     const isStatic = pod.metadata.annotations?.[ANNOTATION_CONFIG_SOURCE] === "file";
     if (isStatic ? !isMirrorPod(api) : api.metadata.uid !== pod.metadata.uid) return undefined;

@@ -71,21 +71,20 @@ export class PodStatusWriter {
     this.#pump();
   }
 
-  /** Something the writes wait on appeared (a mirror pod, the API back): try pending writes now. */
-  retryNow(): void {
-    for (const p of this.#pending.values()) p.notBefore = 0;
-    this.#pump();
-  }
-
   /**
-   * The API object of a pod changed (or all of them, after a re-list): where it no longer holds the
-   * latest status (someone overwrote it, a mirror pod was recreated), write it again.
+   * The API object of a pod changed (or all of them, after a re-list): a write waiting for it (a
+   * mirror pod appeared, the API answers again) goes now; where it no longer holds the latest status
+   * (someone overwrote it, a mirror pod was recreated), the status is written again.
    */
   recheck(namespace?: string, name?: string): void {
     for (const [uid, l] of this.#latest) {
-      if (this.#pending.has(uid)) continue;
       const m = l.pod.metadata;
       if (name !== undefined && (m.name !== name || (m.namespace ?? "default") !== namespace)) continue;
+      const waiting = this.#pending.get(uid);
+      if (waiting) {
+        waiting.notBefore = 0;
+        continue;
+      }
       const target = this.#o.target(l.pod);
       if (!target || ownedStatusKey(target.status) === ownedStatusKey(l.status)) continue;
       this.#written.delete(uid);
