@@ -16,6 +16,28 @@ export interface StandaloneProxy {
   stop(): Promise<void>;
 }
 
+/** The proxy backend's options from nodelet's configuration (standalone and cluster mode alike). */
+export function proxyStartOptions(
+  config: NodeletConfig,
+  mode: Exclude<NodeletConfig["proxyMode"], "none">,
+  nodeIPs: string[],
+  log: Logger,
+): Parameters<typeof startProxy>[0] {
+  return {
+    mode,
+    nodeName: config.nodeName,
+    nodeIPs,
+    ...(config.clusterCIDR ? { clusterCIDR: config.clusterCIDR } : {}),
+    serviceCIDR: config.serviceClusterIPRange,
+    minSyncPeriodMs: config.proxyMinSyncPeriodMs,
+    syncPeriodMs: config.proxySyncPeriodMs,
+    nodePortAddresses: config.nodePortAddresses,
+    healthzBind: config.proxyHealthzBindAddress,
+    metricsBind: config.proxyMetricsBindAddress,
+    logger: log,
+  };
+}
+
 function isReady(v: PodView): boolean {
   return v.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 }
@@ -27,19 +49,7 @@ export async function startStandaloneProxy(
   log: Logger,
 ): Promise<StandaloneProxy | undefined> {
   if (config.proxyMode === "none") return undefined;
-  const handle = await startProxy({
-    mode: config.proxyMode,
-    nodeName: config.nodeName,
-    nodeIPs: [nodeIP],
-    ...(config.clusterCIDR ? { clusterCIDR: config.clusterCIDR } : {}),
-    serviceCIDR: config.serviceClusterIPRange,
-    minSyncPeriodMs: config.proxyMinSyncPeriodMs,
-    syncPeriodMs: config.proxySyncPeriodMs,
-    nodePortAddresses: config.nodePortAddresses,
-    healthzBind: config.proxyHealthzBindAddress,
-    metricsBind: config.proxyMetricsBindAddress,
-    logger: log,
-  });
+  const handle = await startProxy(proxyStartOptions(config, config.proxyMode, [nodeIP], log));
   const source = new StandaloneServiceSource(
     handle.state,
     config.serviceClusterIPRange,

@@ -6,6 +6,7 @@ import { type ProxyHandle, startProxy } from "../../proxy/start.ts";
 import type { NodeletConfig } from "../config/config.ts";
 import type { Logger } from "../log.ts";
 import { detectHostIP } from "../node-facts.ts";
+import { proxyStartOptions } from "../proxy-wiring.ts";
 import { ApiClient } from "./api-client.ts";
 import { loadKubeconfig } from "./kubeconfig.ts";
 
@@ -27,19 +28,7 @@ export async function startClusterProxy(
   log: Logger,
 ): Promise<ClusterProxy | undefined> {
   if (config.proxyMode === "none") return undefined;
-  const handle = await startProxy({
-    mode: config.proxyMode,
-    nodeName: config.nodeName,
-    nodeIPs,
-    ...(config.clusterCIDR ? { clusterCIDR: config.clusterCIDR } : {}),
-    serviceCIDR: config.serviceClusterIPRange,
-    minSyncPeriodMs: config.proxyMinSyncPeriodMs,
-    syncPeriodMs: config.proxySyncPeriodMs,
-    nodePortAddresses: config.nodePortAddresses,
-    healthzBind: config.proxyHealthzBindAddress,
-    metricsBind: config.proxyMetricsBindAddress,
-    logger: log,
-  });
+  const handle = await startProxy(proxyStartOptions(config, config.proxyMode, nodeIPs, log));
   const source = new ApiServiceSource({
     client,
     state: handle.state,
