@@ -18,7 +18,7 @@ import { lifecycleHookRunner } from "./pod/hooks.ts";
 import { RuntimeInspector } from "./pod/inspect.ts";
 import { PodSyncer } from "./pod/syncer.ts";
 import { terminationMessageReader } from "./pod/termination-message.ts";
-import { probeEffect } from "./probe-effects.ts";
+import { probeEffect, probeOutcomeEvent } from "./probe-effects.ts";
 import { type StandaloneProxy, startStandaloneProxy } from "./proxy-wiring.ts";
 import { startControlServer } from "./server/control-server.ts";
 import { startHealthzServer } from "./server/healthz-server.ts";
@@ -99,9 +99,10 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
     logger: log.child({ component: "prober" }),
     onChange: (ev) => {
       if (!kubelet) return;
-      probeEffect(ev, kubelet.pod(ev.target.podUid), syncer.unhealthy, log, events);
+      probeEffect(ev, kubelet.pod(ev.target.podUid), syncer.unhealthy, log);
       kubelet.wake(ev.target.podUid);
     },
+    onUnhealthy: (ev) => probeOutcomeEvent(ev, kubelet?.pod(ev.target.podUid), events),
   });
   const syncer = new PodSyncer({
     runtime,
@@ -178,6 +179,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
       health: () => k.health(),
       ...(config.proxyMode === "none" ? { kubeProxyVersion: "" } : {}),
       log: log.child({ component: "node" }),
+      events,
     });
     const agent = nodeAgent;
     // Registration retries until it lands; pods run meanwhile (static pods need no API).

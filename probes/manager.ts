@@ -12,16 +12,18 @@ import { type HandlerOutcome, HttpRequestCache, runHandler, userAgent } from "./
 import { ProbeMetrics } from "./metrics.ts";
 import { probeOf, validateProbe } from "./probe-spec.ts";
 import { slottedClock } from "./slotted-clock.ts";
-import type { Clock, ProbeEvent, ProbeKind, ProbeResult, ProbeTarget } from "./types.ts";
+import type { Clock, ProbeEvent, ProbeKind, ProbeOutcomeEvent, ProbeResult, ProbeTarget } from "./types.ts";
 import { ProbeWorker } from "./worker.ts";
 
 export { killGracePeriod, probeTiming, validateContainerProbes, validateProbe } from "./probe-spec.ts";
-export type { Clock, ProbeEvent, ProbeKind, ProbeResult, ProbeTarget } from "./types.ts";
+export type { Clock, ProbeEvent, ProbeKind, ProbeOutcomeEvent, ProbeResult, ProbeTarget } from "./types.ts";
 
 export interface ProbeManagerOptions {
   runtime: Pick<Runtime, "execSync">;
   logger: Logger;
   onChange: (ev: ProbeEvent) => void;
+  /** Every failed or warning probe (the kubelet records an Unhealthy / ProbeWarning event for each). */
+  onUnhealthy?: (ev: ProbeOutcomeEvent) => void;
   /** Default: the real clock with timers batched into 50 ms slots (slotted-clock.ts). */
   clock?: Clock;
   /** Jitter source in [0, 1); default Math.random. */
@@ -107,6 +109,10 @@ export class ProbeManager {
         counted: (result, seconds) => {
           series.count(result);
           if (result === "successful") series.observe(seconds);
+        },
+        unhealthy: (w, outcome, message) => {
+          if (this.#containers.get(entry.target.containerId) !== entry) return;
+          this.#opts.onUnhealthy?.({ kind: w.kind, target: entry.target, outcome, message });
         },
         decided: (w, result, previous, changed, message) =>
           this.#decided(entry, w, result, previous, changed, message),

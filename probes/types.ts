@@ -30,6 +30,14 @@ export interface ProbeEvent {
   message: string;
 }
 
+/** One probe that failed or warned, whatever the thresholds make of it. */
+export interface ProbeOutcomeEvent {
+  kind: ProbeKind;
+  target: ProbeTarget;
+  outcome: "failure" | "warning";
+  message: string;
+}
+
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;

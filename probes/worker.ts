@@ -19,6 +19,8 @@ export interface WorkerDeps {
   mayProbe: () => boolean;
   /** Every probe that produced a result (not errors), with its duration. */
   counted: (result: MetricResult, seconds: number) => void;
+  /** Every single failed probe and every warning, before thresholds (upstream's Unhealthy / ProbeWarning events). */
+  unhealthy: (worker: ProbeWorker, outcome: "failure" | "warning", message: string) => void;
   /** The threshold was reached; `changed` says whether the result differs from before. */
   decided: (
     worker: ProbeWorker,
@@ -179,8 +181,10 @@ export class ProbeWorker {
     this.#deps.counted(probeResult === "success" ? "successful" : "failed", seconds);
     if (out.status === "failure") {
       logger.info(this.#logFields("Unhealthy"), `${LABEL[this.kind]} probe failed: ${out.message}`);
+      this.#deps.unhealthy(this, "failure", out.message);
     } else if (out.status === "warning") {
       logger.warn(this.#logFields("ProbeWarning"), `${LABEL[this.kind]} probe warning: ${out.message}`);
+      this.#deps.unhealthy(this, "warning", out.message);
     }
     const o = observe(this.#thresholds, probeResult, this.timing);
     this.#thresholds = o.state;

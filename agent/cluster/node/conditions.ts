@@ -133,6 +133,33 @@ export function nodeConditions(
   ];
 }
 
+const EVENT_REASON: Record<string, { True: string; False: string }> = {
+  MemoryPressure: { True: "NodeHasInsufficientMemory", False: "NodeHasSufficientMemory" },
+  DiskPressure: { True: "NodeHasDiskPressure", False: "NodeHasNoDiskPressure" },
+  PIDPressure: { True: "NodeHasInsufficientPID", False: "NodeHasSufficientPID" },
+  Ready: { True: "NodeReady", False: "NodeNotReady" },
+};
+
+/**
+ * The node events (reasons) a move from `previous` to `next` conditions records, as upstream's
+ * status setters do: a pressure condition on its first appearance and on every flip, Ready only
+ * when an existing condition flips (a fresh Node's first Ready=True records nothing).
+ */
+export function conditionEvents(
+  previous: readonly NodeCondition[] | undefined,
+  next: readonly NodeCondition[],
+): string[] {
+  const reasons: string[] = [];
+  for (const c of next) {
+    const names = EVENT_REASON[c.type];
+    if (!names || (c.status !== "True" && c.status !== "False")) continue;
+    const prev = previous?.find((p) => p.type === c.type);
+    if (prev ? prev.status === c.status : c.type === "Ready") continue;
+    reasons.push(names[c.status]);
+  }
+  return reasons;
+}
+
 /** metav1.Time: RFC 3339, whole seconds. */
 export function apiTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}Z`;

@@ -3,10 +3,13 @@
 // keeps the heartbeat Lease renewed. Failures are logged and retried; nothing here throws into the
 // daemon after start() has resolved.
 import type { Node, NodeCondition, NodeStatus, NodeSystemInfo, ResourceList, Taint } from "../../api/node.ts";
+import type { EventRecorder } from "../../events/recorder.ts";
+import { messages } from "../../events/messages.ts";
 import type { Logger } from "../../log.ts";
 import { type ApiClient, isApiError, withQuery } from "../api-client.ts";
 import {
   apiTime,
+  conditionEvents,
   type NodeHealth,
   nodeConditions,
   observedPressure,
@@ -75,6 +78,8 @@ export interface NodeAgentOptions {
   /** ok → Ready True; otherwise Ready False "KubeletNotReady" with `reason` as the message (Kubelet.health()). */
   health: () => NodeHealth | Promise<NodeHealth>;
   log: Logger;
+  /** Node events (NodeReady, NodeHasSufficientMemory, ...) when a condition appears or flips. */
+  events?: Pick<EventRecorder, "nodeEvent">;
   statusUpdateFrequencyMs?: number;
   statusReportFrequencyMs?: number;
   leaseDurationSeconds?: number;
@@ -329,6 +334,8 @@ export class NodeAgent {
     );
     this.#pressureSeen = lastSeen;
     const conditions = nodeConditions(this.#conditions, pressure, health, apiTime(nowMs));
+    for (const reason of conditionEvents(this.#conditions, conditions))
+      this.#o.events?.nodeEvent("Normal", reason, messages.nodeStatus(this.#o.nodeName, reason));
     this.#conditions = conditions;
     return nodeStatus({
       nodeIP: this.#o.nodeIP,

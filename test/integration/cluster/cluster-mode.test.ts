@@ -91,6 +91,62 @@ test("the Node registers, goes Ready and its Lease is renewed", async () => {
   const lease = await getJson(["-n", "kube-node-lease", "get", "lease", "test-node"]);
   assert.equal(lease.spec.holderIdentity, "test-node");
   assert.equal(lease.spec.leaseDurationSeconds, 40);
+  const nodeEvents = await until("node events", async () => {
+    const list = await getJson([
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.kind=Node,involvedObject.name=test-node",
+    ]);
+    const reasons = new Set<string>(list.items.map((e: Json) => e.reason));
+    return reasons.has("Starting") && reasons.size >= 4 ? list.items : undefined;
+  });
+  const memory = nodeEvents.find((e: Json) => e.reason === "NodeHasSufficientMemory");
+  assert.equal(memory?.message, "Node test-node status is now: NodeHasSufficientMemory");
+  assert.ok(nodeEvents.some((e: Json) => e.reason === "NodeHasNoDiskPressure"));
+  assert.ok(nodeEvents.some((e: Json) => e.reason === "NodeHasSufficientPID"));
+});
+
+test("every failed probe is an Unhealthy event, counted on one Event object", async () => {
+  await cp.kubectl(["create", "-f", "-"], {
+    input: pod("sick", {
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: "c",
+          image: "busybox:1.36",
+          imagePullPolicy: "Never",
+          command: ["sleep", "3600"],
+          readinessProbe: {
+            exec: { command: ["cat", "/tmp/ready"] },
+            periodSeconds: 1,
+            failureThreshold: 100,
+          },
+        },
+      ],
+    }),
+  });
+  const unhealthy = await until(
+    "Unhealthy counted 3 times",
+    async () => {
+      const list = await getJson([
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=sick,reason=Unhealthy",
+      ]);
+      const e = list.items[0];
+      return list.items.length === 1 && e.count >= 3 ? e : undefined;
+    },
+    30_000,
+  );
+  assert.equal(unhealthy.type, "Warning");
+  assert.equal(unhealthy.involvedObject.fieldPath, "spec.containers{c}");
+  assert.match(
+    unhealthy.message,
+    /^Readiness probe failed: cat: can't open '\/tmp\/ready': No such file or directory/,
+  );
+  await cp.kubectl(["delete", "pod", "sick", "--wait=false"]);
 });
 
 test("a Pod bound to the node runs and its status in the API is what the kubelet reports", async () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   apiTime,
+  conditionEvents,
   nodeConditions,
   observedPressure,
   PRESSURE_TRANSITION_PERIOD_MS,
@@ -122,5 +123,33 @@ describe("node conditions", () => {
 
   it("formats API times to the second", () => {
     assert.equal(apiTime(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), "2026-01-02T03:04:05Z");
+  });
+});
+
+describe("conditionEvents", () => {
+  it("a fresh node records the three pressure events and no NodeReady (upstream's initial node)", () => {
+    const c = nodeConditions(undefined, calm, healthy, T0);
+    assert.deepEqual(conditionEvents(undefined, c), [
+      "NodeHasSufficientMemory",
+      "NodeHasNoDiskPressure",
+      "NodeHasSufficientPID",
+    ]);
+  });
+
+  it("nothing while nothing flips; each flip once, Ready both ways", () => {
+    const c0 = nodeConditions(undefined, calm, healthy, T0);
+    const same = nodeConditions(c0, calm, healthy, T1);
+    assert.deepEqual(conditionEvents(c0, same), []);
+    const sick = nodeConditions(same, { ...calm, memory: true }, { ok: false, reason: "runtime down" }, T2);
+    assert.deepEqual(conditionEvents(same, sick), ["NodeHasInsufficientMemory", "NodeNotReady"]);
+    const well = nodeConditions(sick, calm, healthy, T2);
+    assert.deepEqual(conditionEvents(sick, well), ["NodeHasSufficientMemory", "NodeReady"]);
+  });
+
+  it("an adopted Node whose Ready was Unknown (node controller) records NodeReady", () => {
+    const fromApi = nodeConditions(undefined, calm, healthy, T0).map((c) =>
+      c.type === "Ready" ? { ...c, status: "Unknown" as const, reason: "NodeStatusUnknown" } : c,
+    );
+    assert.deepEqual(conditionEvents(fromApi, nodeConditions(fromApi, calm, healthy, T1)), ["NodeReady"]);
   });
 });

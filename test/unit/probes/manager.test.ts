@@ -3,7 +3,13 @@ import { test } from "node:test";
 import type { Container, Probe } from "../../../agent/api/pod.ts";
 import { silentLogger } from "../../../agent/log.ts";
 import type { HandlerOutcome } from "../../../probes/handlers/index.ts";
-import { type ProbeEvent, type ProbeKind, ProbeManager, type ProbeTarget } from "../../../probes/manager.ts";
+import {
+  type ProbeEvent,
+  type ProbeKind,
+  ProbeManager,
+  type ProbeOutcomeEvent,
+  type ProbeTarget,
+} from "../../../probes/manager.ts";
 import { FakeClock } from "./fake-clock.ts";
 
 type Script = (
@@ -25,6 +31,7 @@ function kindOf(c: Container, probe: Probe): ProbeKind {
 function setup(script: Script, opts: { random?: number; start?: number } = {}) {
   const clock = new FakeClock(opts.start ?? 0);
   const events: (ProbeEvent & { at: number })[] = [];
+  const unhealthy: (ProbeOutcomeEvent & { at: number })[] = [];
   const calls: { kind: ProbeKind; id: string; at: number }[] = [];
   const mgr = new ProbeManager({
     runtime: noRuntime,
@@ -32,6 +39,7 @@ function setup(script: Script, opts: { random?: number; start?: number } = {}) {
     clock,
     random: () => opts.random ?? 0,
     onChange: (ev) => events.push({ ...ev, at: clock.now() }),
+    onUnhealthy: (ev) => unhealthy.push({ ...ev, at: clock.now() }),
     runProbe: async (probe, t) => {
       const kind = kindOf(t.container, probe);
       calls.push({ kind, id: t.containerId, at: clock.now() });
@@ -39,7 +47,7 @@ function setup(script: Script, opts: { random?: number; start?: number } = {}) {
       return typeof r === "string" ? { status: r, message: `${kind} ${r}` } : r;
     },
   });
-  return { clock, events, calls, mgr };
+  return { clock, events, unhealthy, calls, mgr };
 }
 
 function target(container: Partial<Container>, id = "c1", startedAtMs = 0): ProbeTarget {
@@ -322,11 +330,39 @@ test("a probe slower than its period is followed at once by the next, then the g
   mgr.stop();
 });
 
+test("every failed probe is reported as unhealthy, below the threshold too; a warning as a warning", async () => {
+  let status: HandlerOutcome["status"] = "failure";
+  const { clock, mgr, events, unhealthy } = setup(() => status);
+  mgr.addContainer(target({ readinessProbe: tcp({ periodSeconds: 1, failureThreshold: 5 }) }));
+  await clock.advance(2000); // failures at 0, 1 and 2 s
+  status = "warning";
+  await clock.advance(1000);
+  status = "success";
+  await clock.advance(1000);
+  assert.deepEqual(
+    unhealthy.map((u) => [u.kind, u.outcome, u.message, u.at]),
+    [
+      ["readiness", "failure", "readiness failure", 0],
+      ["readiness", "failure", "readiness failure", 1000],
+      ["readiness", "failure", "readiness failure", 2000],
+      ["readiness", "warning", "readiness warning", 3000],
+    ],
+  );
+  assert.equal(unhealthy[0]?.target.containerId, "c1");
+  assert.deepEqual(
+    events.map((e) => e.result),
+    ["success"],
+    "the result changes only once the warning (a success) arrives",
+  );
+  mgr.stop();
+});
+
 test("prober errors are discarded: no result, no count", async () => {
-  const { clock, mgr, events } = setup(() => "error");
+  const { clock, mgr, events, unhealthy } = setup(() => "error");
   mgr.addContainer(target({ readinessProbe: tcp({ periodSeconds: 1, failureThreshold: 1 }) }));
   await clock.advance(5000);
   assert.equal(events.length, 0);
+  assert.equal(unhealthy.length, 0);
   assert.equal(mgr.result("c1", "readiness"), undefined);
   assert.equal(mgr.isReady("c1"), false);
   assert.doesNotMatch(mgr.metricsText(), /prober_probe_total\{/);
