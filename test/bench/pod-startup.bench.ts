@@ -6,13 +6,9 @@
 //   npm run bench            (ROUNDS=2 by default; PODS=30; RSS_PODS=100)
 import { readFileSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Pod } from "../../agent/api/pod.ts";
-import { podLogDir } from "../../agent/logs/log-paths.ts";
-import { containerConfig } from "../../agent/pod/container-config.ts";
-import { sandboxConfig } from "../../agent/pod/sandbox-config.ts";
 import { callUnary, loadCriClients } from "../../cri/grpc/clients.ts";
 import type { CriClients } from "../../cri/grpc/clients.ts";
-import { toCriContainerConfig, toCriSandboxConfig } from "../../cri/grpc/mapping.ts";
+import { CALL_TIMEOUT, criFloorRound, figures, startedAtMs } from "./cri-floor.ts";
 import { startContainerd } from "../harness/containerd.ts";
 import { BUSYBOX_IMAGE } from "../harness/images.ts";
 import { startNodelet } from "../harness/nodelet.ts";
@@ -20,7 +16,6 @@ import { startNodelet } from "../harness/nodelet.ts";
 const PODS = Number(process.env.PODS ?? 30);
 const RSS_PODS = Number(process.env.RSS_PODS ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const CALL_TIMEOUT = 120_000;
 
 function manifest(name: string): string {
   return `apiVersion: v1
@@ -34,113 +29,6 @@ spec:
     imagePullPolicy: IfNotPresent
     command: ["sleep", "3600"]
 `;
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
-
-interface Figures {
-  p50: number;
-  p99: number;
-  wall: number;
-}
-
-function figures(perPodMs: number[]): Figures {
-  return { p50: percentile(perPodMs, 50), p99: percentile(perPodMs, 99), wall: Math.max(...perPodMs) };
-}
-
-type Raw = Record<string, unknown>;
-
-async function startedAtMs(cri: CriClients, id: string): Promise<number> {
-  const res = await callUnary<{ status: { started_at: string } }>(
-    cri.runtime,
-    "ContainerStatus",
-    { container_id: id },
-    CALL_TIMEOUT,
-  );
-  return Number(res.status.started_at.slice(0, -6));
-}
-
-async function removeAll(cri: CriClients): Promise<void> {
-  const { items } = await callUnary<{ items: { id: string }[] }>(
-    cri.runtime,
-    "ListPodSandbox",
-    {},
-    CALL_TIMEOUT,
-  );
-  await Promise.all(
-    items.map(async (s) => {
-      await callUnary(cri.runtime, "StopPodSandbox", { pod_sandbox_id: s.id }, CALL_TIMEOUT);
-      await callUnary(cri.runtime, "RemovePodSandbox", { pod_sandbox_id: s.id }, CALL_TIMEOUT);
-    }),
-  );
-}
-
-/** The floor: the CRI calls alone, for the same pods, all at once. */
-async function floorRound(
-  cri: CriClients,
-  logsRoot: string,
-  cgroupRoot: string,
-  round: number,
-): Promise<Figures> {
-  const pods: Pod[] = Array.from({ length: PODS }, (_, i) => ({
-    metadata: { name: `floor-${round}-${i}`, namespace: "default", uid: `floor-${round}-${i}-uid` },
-    spec: { containers: [{ name: "main", image: BUSYBOX_IMAGE, command: ["sleep", "3600"] }] },
-  }));
-  const imageRef = (
-    await callUnary<{ image: { id: string } }>(
-      cri.image,
-      "ImageStatus",
-      { image: { image: BUSYBOX_IMAGE } },
-      CALL_TIMEOUT,
-    )
-  ).image.id;
-  const t0 = Date.now();
-  const ids = await Promise.all(
-    pods.map(async (pod) => {
-      const sb = sandboxConfig(pod, {
-        attempt: 0,
-        logDirectory: podLogDir(logsRoot, "default", pod.metadata.name!, pod.metadata.uid!),
-        cgroupParent: `${cgroupRoot}/floor/pod${pod.metadata.uid}`,
-        dns: {
-          servers: [],
-          clusterDomain: "cluster.local",
-          host: { servers: [], searches: [], options: [] },
-        },
-      });
-      const { pod_sandbox_id } = await callUnary<{ pod_sandbox_id: string }>(
-        cri.runtime,
-        "RunPodSandbox",
-        { config: toCriSandboxConfig(sb) },
-        CALL_TIMEOUT,
-      );
-      const cc = containerConfig(pod, pod.spec.containers[0]!, {
-        kind: "app",
-        restartCount: 0,
-        imageRef,
-        envs: [],
-        mounts: [],
-        resources: {},
-      });
-      const { container_id } = await callUnary<{ container_id: string }>(
-        cri.runtime,
-        "CreateContainer",
-        {
-          pod_sandbox_id,
-          config: toCriContainerConfig(cc, sb),
-          sandbox_config: toCriSandboxConfig(sb),
-        } as Raw,
-        CALL_TIMEOUT,
-      );
-      await callUnary(cri.runtime, "StartContainer", { container_id }, CALL_TIMEOUT);
-      return container_id;
-    }),
-  );
-  const started = await Promise.all(ids.map((id) => startedAtMs(cri, id)));
-  await removeAll(cri);
-  return figures(started.map((s) => s - t0));
 }
 
 async function runningContainers(cri: CriClients): Promise<{ id: string; name: string }[]> {
@@ -162,7 +50,12 @@ async function main(): Promise<void> {
     const ratios: { p50: number; p99: number }[] = [];
     // The floor runs while no nodelet runs (nodelet would rightly remove sandboxes it does not know).
     for (let round = 0; round < ROUNDS; round++) {
-      const floor = await floorRound(cri, `${ctd.dir}/floor-logs`, ctd.cgroupRoot, round);
+      const floor = await criFloorRound(cri, {
+        pods: PODS,
+        round,
+        logsRoot: `${ctd.dir}/floor-logs`,
+        cgroupRoot: ctd.cgroupRoot,
+      });
       const nodelet = await startNodelet(ctd, {
         name: `r${round}`,
         extraArgs: ["--healthz-port", "0"],
