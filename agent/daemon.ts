@@ -1,7 +1,6 @@
 // `nodelet run`: builds the kubelet half from its parts, connects the sources and servers, and keeps
 // running until stopped. Everything is constructed here and passed down; nothing is global.
 import { mkdir, readFile } from "node:fs/promises";
-import type { Server } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GrpcRuntime } from "../cri/grpc/index.ts";
 import { ProbeManager } from "../probes/manager.ts";
@@ -22,6 +21,7 @@ import { probeEffect, probeOutcomeEvent } from "./probe-effects.ts";
 import { type StandaloneProxy, startStandaloneProxy } from "./proxy-wiring.ts";
 import { startControlServer } from "./server/control-server.ts";
 import { startHealthzServer } from "./server/healthz-server.ts";
+import { startKubeletApi } from "./server/kubelet-api.ts";
 import { ApiClient } from "./cluster/api-client.ts";
 import { ApiPodObjects } from "./cluster/api-pod-objects.ts";
 import { ApiEventRecorder } from "./cluster/events.ts";
@@ -238,7 +238,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
   });
   await source.start();
 
-  const servers: Server[] = [];
+  const servers: { close(): void }[] = [];
   const health = () => k.health();
   servers.push(
     await startControlServer({
@@ -252,6 +252,18 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
   );
   if (config.healthzPort > 0) {
     servers.push(await startHealthzServer(config.healthzBindAddress, config.healthzPort, health, log));
+  }
+  if (client) {
+    // Like the proxy: without the kubelet API the pods still run; `kubectl logs` does not work.
+    const api = await startKubeletApi(config, {
+      client,
+      hostIP,
+      source: k,
+      health,
+      probeMetrics: () => probes.metricsText(),
+      log: log.child({ component: "kubelet-api" }),
+    }).catch((err: unknown) => log.error({ err }, `kubelet API not started: ${(err as Error).message}`));
+    if (api) servers.push({ close: () => api.close().closeAllConnections() });
   }
   log.info(
     { nodeName: config.nodeName, hostIP, manifests: config.manifestsDir, runtime: runtime.type },

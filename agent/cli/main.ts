@@ -70,8 +70,44 @@ function resolveConfig(opts: Record<string, string | boolean | undefined>): Node
   if (str("nodeLabels") !== undefined)
     config.nodeLabels = parseKeyValues(str("nodeLabels")!, "--node-labels");
   set("registerWithTaints", str("registerWithTaints")?.split(",").filter(Boolean));
+  applyKubeletApiOptions(config, opts);
   applyProxyOptions(config, opts);
   return config;
+}
+
+/** The kubelet API (:10250) flags, named as the kubelet's. */
+function applyKubeletApiOptions(
+  config: NodeletConfig,
+  opts: Record<string, string | boolean | undefined>,
+): void {
+  const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
+  const boolFlag = (k: string, flag: string): boolean | undefined => {
+    const v = opts[k];
+    if (v === undefined) return undefined;
+    if (v === true || v === "true") return true;
+    if (v === false || v === "false") return false;
+    throw new ControlError(`${flag}: "${v}" is not true or false`);
+  };
+  if (str("port") !== undefined) {
+    const port = Number(str("port"));
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new ControlError(`--port: "${str("port")}" is not a port (0 turns the kubelet API off)`);
+    config.kubeletPort = port;
+  }
+  if (str("address") !== undefined) config.address = str("address")!;
+  if (str("tlsCertFile") !== undefined) config.tlsCertFile = str("tlsCertFile")!;
+  if (str("tlsPrivateKeyFile") !== undefined) config.tlsPrivateKeyFile = str("tlsPrivateKeyFile")!;
+  if (str("clientCaFile") !== undefined) config.clientCAFile = str("clientCaFile")!;
+  const anonymous = boolFlag("anonymousAuth", "--anonymous-auth");
+  if (anonymous !== undefined) config.anonymousAuth = anonymous;
+  const webhook = boolFlag("authenticationTokenWebhook", "--authentication-token-webhook");
+  if (webhook !== undefined) config.authenticationTokenWebhook = webhook;
+  const mode = str("authorizationMode");
+  if (mode !== undefined) {
+    if (mode !== "Webhook" && mode !== "AlwaysAllow")
+      throw new ControlError(`--authorization-mode: "${mode}" is not Webhook or AlwaysAllow`);
+    config.authorizationMode = mode;
+  }
 }
 
 /** "k1=v1,k2=v2" (values may be empty). */
@@ -169,6 +205,20 @@ proxyOptions(program.command("run"))
   .option("--no-register-node", "do not register the Node object (it must exist)")
   .option("--node-labels <k=v,...>", "labels added to the Node at registration")
   .option("--register-with-taints <k=v:Effect,...>", "taints the Node is registered with")
+  .option("--port <port>", "kubelet API HTTPS port in cluster mode (default 10250, 0 disables)")
+  .option("--address <ip>", "kubelet API listen address (default 0.0.0.0)")
+  .option(
+    "--tls-cert-file <file>",
+    "kubelet API serving certificate (default: self-signed in <root-dir>/pki)",
+  )
+  .option("--tls-private-key-file <file>", "key of --tls-cert-file")
+  .option("--client-ca-file <file>", "CA bundle that verifies kubelet API client certificates")
+  .option(
+    "--anonymous-auth <bool>",
+    "let requests without credentials in as system:anonymous (default false)",
+  )
+  .option("--authentication-token-webhook [bool]", "check bearer tokens with TokenReview (default true)")
+  .option("--authorization-mode <mode>", "kubelet API authorization: Webhook (default) or AlwaysAllow")
   .action(async (opts: Record<string, string | boolean | undefined>) => {
     opts.manifests ??= opts.podManifestPath;
     opts.runtimeEndpoint ??= opts.containerRuntimeEndpoint;

@@ -50,8 +50,24 @@ export interface NodeletConfig {
   nodeStatusUpdateFrequencyMs: number;
   nodeStatusReportFrequencyMs: number;
   nodeLeaseDurationSeconds: number;
-  /** Port announced in the Node's daemonEndpoints. */
+  /** The kubelet API's port (HTTPS, cluster mode), also announced in the Node's daemonEndpoints; 0 = off. */
   kubeletPort: number;
+  /** The kubelet API's listen address (KubeletConfiguration `address`). */
+  address: string;
+  /** Serving certificate and key of the kubelet API; empty = self-signed in <rootDir>/pki. */
+  tlsCertFile: string;
+  tlsPrivateKeyFile: string;
+  /** CA bundle client certificates are verified against (authentication.x509.clientCAFile); empty = none. */
+  clientCAFile: string;
+  /** Bearer tokens checked by TokenReview (authentication.webhook.enabled). */
+  authenticationTokenWebhook: boolean;
+  authenticationTokenWebhookCacheTtlMs: number;
+  /** authentication.anonymous.enabled */
+  anonymousAuth: boolean;
+  /** authorization.mode: SubjectAccessReview per request, or everything allowed. */
+  authorizationMode: "Webhook" | "AlwaysAllow";
+  authorizationWebhookCacheAuthorizedTtlMs: number;
+  authorizationWebhookCacheUnauthorizedTtlMs: number;
   /** kubeReserved + systemReserved, summed (cpu in millicores, memory/ephemeral in bytes). */
   reserved: { milliCPU: number; memoryBytes: number; ephemeralStorageBytes: number };
 }
@@ -99,6 +115,16 @@ export function defaultConfig(): NodeletConfig {
     nodeStatusReportFrequencyMs: 300_000,
     nodeLeaseDurationSeconds: 40,
     kubeletPort: 10250,
+    address: "0.0.0.0",
+    tlsCertFile: "",
+    tlsPrivateKeyFile: "",
+    clientCAFile: "",
+    authenticationTokenWebhook: true,
+    authenticationTokenWebhookCacheTtlMs: 120_000,
+    anonymousAuth: false,
+    authorizationMode: "Webhook",
+    authorizationWebhookCacheAuthorizedTtlMs: 300_000,
+    authorizationWebhookCacheUnauthorizedTtlMs: 30_000,
     reserved: { milliCPU: 0, memoryBytes: 0, ephemeralStorageBytes: 0 },
   };
 }

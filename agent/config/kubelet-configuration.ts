@@ -77,7 +77,13 @@ const READERS: Record<string, Reader> = {
   nodeStatusUpdateFrequency: duration("nodeStatusUpdateFrequencyMs"),
   nodeStatusReportFrequency: duration("nodeStatusReportFrequencyMs"),
   nodeLeaseDurationSeconds: int("nodeLeaseDurationSeconds", 1, 3600),
-  port: int("kubeletPort", 1, 65535),
+  // 0 turns the kubelet API off (upstream requires a port; nodelet allows running without it).
+  port: int("kubeletPort", 0, 65535),
+  address: str("address"),
+  tlsCertFile: str("tlsCertFile"),
+  tlsPrivateKeyFile: str("tlsPrivateKeyFile"),
+  authentication: (v, out) => readAuthentication(v, out),
+  authorization: (v, out) => readAuthorization(v, out),
   registerNode: bool("registerNode"),
   registerWithTaints: (v, out) => {
     if (!Array.isArray(v)) throw new Error("must be a list of taints");
@@ -98,6 +104,59 @@ const READERS: Record<string, Reader> = {
     out.crashLoopBackOffMaxMs = ms;
   },
 };
+
+type Obj = Record<string, unknown>;
+
+function object(v: unknown, what: string): Obj {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== "object" || Array.isArray(v)) throw new Error(`${what} must be a mapping`);
+  return v as Obj;
+}
+
+/** A nested field read with a field reader, its path prefixed to the error. */
+function nested(path: string, read: Reader, v: unknown, out: Partial<NodeletConfig>): void {
+  if (v === undefined) return;
+  try {
+    read(v, out);
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  }
+}
+
+/** authentication: {x509: {clientCAFile}, webhook: {enabled, cacheTTL}, anonymous: {enabled}} */
+function readAuthentication(v: unknown, out: Partial<NodeletConfig>): void {
+  const a = object(v, "authentication");
+  const x509 = object(a.x509, "x509");
+  const webhook = object(a.webhook, "webhook");
+  const anonymous = object(a.anonymous, "anonymous");
+  nested("x509.clientCAFile", str("clientCAFile"), x509.clientCAFile, out);
+  nested("webhook.enabled", bool("authenticationTokenWebhook"), webhook.enabled, out);
+  nested("webhook.cacheTTL", duration("authenticationTokenWebhookCacheTtlMs"), webhook.cacheTTL, out);
+  nested("anonymous.enabled", bool("anonymousAuth"), anonymous.enabled, out);
+}
+
+/** authorization: {mode: Webhook|AlwaysAllow, webhook: {cacheAuthorizedTTL, cacheUnauthorizedTTL}} */
+function readAuthorization(v: unknown, out: Partial<NodeletConfig>): void {
+  const a = object(v, "authorization");
+  if (a.mode !== undefined) {
+    if (a.mode !== "Webhook" && a.mode !== "AlwaysAllow")
+      throw new Error('mode: must be "Webhook" or "AlwaysAllow"');
+    out.authorizationMode = a.mode;
+  }
+  const webhook = object(a.webhook, "webhook");
+  nested(
+    "webhook.cacheAuthorizedTTL",
+    duration("authorizationWebhookCacheAuthorizedTtlMs"),
+    webhook.cacheAuthorizedTTL,
+    out,
+  );
+  nested(
+    "webhook.cacheUnauthorizedTTL",
+    duration("authorizationWebhookCacheUnauthorizedTtlMs"),
+    webhook.cacheUnauthorizedTTL,
+    out,
+  );
+}
 
 /** kubeReserved/systemReserved: {cpu, memory, ephemeral-storage} quantities, summed. */
 function addReserved(v: unknown, out: Partial<NodeletConfig>): void {

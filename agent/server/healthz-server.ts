@@ -1,5 +1,5 @@
 // 127.0.0.1:10248/healthz: "ok" only while the sync loop and the runtime are healthy.
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "../log.ts";
 
 export async function startHealthzServer(
@@ -13,9 +13,7 @@ export async function startHealthzServer(
       res.writeHead(404).end("404 page not found\n");
       return;
     }
-    const h = health();
-    res.writeHead(h.ok ? 200 : 500, { "content-type": "text/plain; charset=utf-8" });
-    res.end(h.ok ? "ok" : `[-]syncloop failed: ${h.reason}\nhealthz check failed\n`);
+    writeHealthz(res, health());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -23,4 +21,10 @@ export async function startHealthzServer(
   });
   log.info({ address, port }, "healthz listening");
   return server;
+}
+
+/** The kubelet's healthz answer: "ok", or what failed (also on the kubelet API's /healthz). */
+export function writeHealthz(res: ServerResponse, h: { ok: boolean; reason: string }): void {
+  res.writeHead(h.ok ? 200 : 500, { "content-type": "text/plain; charset=utf-8" });
+  res.end(h.ok ? "ok" : `[-]syncloop failed: ${h.reason}\nhealthz check failed\n`);
 }

@@ -1,5 +1,5 @@
 // Read access to pods and their logs, shared by every server that exposes them (the local control
-// socket now, the authenticated kubelet API on :10250 later).
+// socket and the authenticated kubelet API on :10250).
 import { access } from "node:fs/promises";
 import type { ContainerStatus, Pod } from "../api/pod.ts";
 import type { PodView } from "../kubelet.ts";
@@ -19,6 +19,30 @@ export function podList(source: PodSource): { apiVersion: "v1"; kind: "PodList";
       ),
     );
   return { apiVersion: "v1", kind: "PodList", items };
+}
+
+/** The pods with running containers, as the kubelet's /runningpods shows them: names and images only. */
+export function runningPodList(source: PodSource): { apiVersion: "v1"; kind: "PodList"; items: Pod[] } {
+  const items: Pod[] = [];
+  for (const p of podList(source).items) {
+    const running = [
+      ...(p.status?.initContainerStatuses ?? []),
+      ...(p.status?.containerStatuses ?? []),
+    ].filter((c) => c.state.running !== undefined);
+    if (running.length === 0) continue;
+    const { name, namespace, uid } = p.metadata;
+    items.push({
+      metadata: { name, namespace: namespace ?? "default", ...(uid ? { uid } : {}) },
+      spec: { containers: running.map((c) => ({ name: c.name, image: c.image })) },
+    } as Pod);
+  }
+  return { apiVersion: "v1", kind: "PodList", items };
+}
+
+export function findPod(source: PodSource, namespace: string, name: string): PodView | undefined {
+  return source
+    .pods()
+    .find((v) => v.pod.metadata.name === name && (v.pod.metadata.namespace ?? "default") === namespace);
 }
 
 export class LookupError extends Error {
@@ -43,9 +67,7 @@ export async function containerLogTarget(
   container: string | undefined,
   previous: boolean,
 ): Promise<ContainerLogTarget> {
-  const view = source
-    .pods()
-    .find((v) => v.pod.metadata.name === name && (v.pod.metadata.namespace ?? "default") === namespace);
+  const view = findPod(source, namespace, name);
   if (!view) throw new LookupError(404, `pods "${name}" not found`);
   const all = [...(view.pod.spec.initContainers ?? []), ...view.pod.spec.containers];
   let containerName = container;

@@ -33,10 +33,10 @@ fileCheckFrequency: 5s
 crashLoopBackOff:
   maxContainerRestartPeriod: 60s
 containerLogMaxSize: 5Mi
-authentication: {anonymous: {enabled: false}}
+serializeImagePulls: false
 `);
     assert.deepEqual(errors, []);
-    assert.deepEqual(ignored, ["authentication"]);
+    assert.deepEqual(ignored, ["serializeImagePulls"]);
     assert.deepEqual(config, {
       manifestsDir: "/etc/k8s/manifests",
       runtimeEndpoint: "unix:///run/containerd/containerd.sock",
@@ -66,6 +66,52 @@ fileCheckFrequency: soon
       ["apiVersion", "maxPods", "cgroupDriver", "fileCheckFrequency"],
     );
     assert.match(errors[1]!.reason, /between 1 and 100000/);
+  });
+
+  it("reads the kubelet API's serving, authentication and authorization settings", () => {
+    const { config, errors } = parseKubeletConfiguration(`
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+port: 10350
+address: 10.0.0.5
+tlsCertFile: /etc/kubelet/tls.crt
+tlsPrivateKeyFile: /etc/kubelet/tls.key
+authentication:
+  x509: {clientCAFile: /etc/kubernetes/pki/ca.crt}
+  webhook: {enabled: true, cacheTTL: 30s}
+  anonymous: {enabled: false}
+authorization:
+  mode: Webhook
+  webhook: {cacheAuthorizedTTL: 1m, cacheUnauthorizedTTL: 5s}
+`);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(config, {
+      kubeletPort: 10350,
+      address: "10.0.0.5",
+      tlsCertFile: "/etc/kubelet/tls.crt",
+      tlsPrivateKeyFile: "/etc/kubelet/tls.key",
+      clientCAFile: "/etc/kubernetes/pki/ca.crt",
+      authenticationTokenWebhook: true,
+      authenticationTokenWebhookCacheTtlMs: 30_000,
+      anonymousAuth: false,
+      authorizationMode: "Webhook",
+      authorizationWebhookCacheAuthorizedTtlMs: 60_000,
+      authorizationWebhookCacheUnauthorizedTtlMs: 5_000,
+    });
+    assert.equal(parseKubeletConfiguration("kind: KubeletConfiguration\nport: 0\n").config.kubeletPort, 0);
+    const bad = parseKubeletConfiguration(`
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+authentication: {webhook: {cacheTTL: later}}
+authorization: {mode: RBAC}
+`).errors;
+    assert.deepEqual(
+      bad.map((e) => [e.field, e.reason]),
+      [
+        ["authentication", 'webhook.cacheTTL: invalid duration "later" (expected e.g. "20s", "1m30s")'],
+        ["authorization", 'mode: must be "Webhook" or "AlwaysAllow"'],
+      ],
+    );
   });
 
   it("rejects a document that is not an object", () => {
