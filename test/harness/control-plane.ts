@@ -324,6 +324,11 @@ function apiServerArgs(dir: string, port: number, etcdURL: string): string[] {
     `--service-account-key-file=${f("sa.pub")}`,
     `--service-account-signing-key-file=${f("sa.key")}`,
     "--authorization-mode=Node,RBAC",
+    // How it reaches kubelets (logs, nodes/proxy): as kubeadm sets it up. The node's address, not
+    // its name (test nodes' names resolve nowhere); the serving certificate is not verified.
+    `--kubelet-client-certificate=${f("apiserver-kubelet-client.crt")}`,
+    `--kubelet-client-key=${f("apiserver-kubelet-client.key")}`,
+    "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
     // On top of the default set (NamespaceLifecycle, ServiceAccount, DefaultStorageClass, ...).
     "--enable-admission-plugins=NodeRestriction",
     "--allow-privileged=true",

@@ -5,7 +5,7 @@
 # repository, so only the first run builds (many minutes on 2 cores).
 #
 #   control-plane.sh [build]                 build or find the binaries; writes $cp/current.env
-#   control-plane.sh certs DIR URL           CA, serving cert, service-account keys, admin cert
+#   control-plane.sh certs DIR URL           CA, serving cert, service-account keys, admin and kubelet-client certs
 #                                            and DIR/admin.kubeconfig for the API server at URL
 #   control-plane.sh node-cert DIR NODE URL  DIR/node-NODE.kubeconfig (CN=system:node:NODE)
 #   control-plane.sh prune                   drop the Go module and build caches (~3 GB) and
@@ -316,6 +316,10 @@ cmd_certs() {
   openssl pkey -in "$dir/sa.key" -pubout -out "$dir/sa.pub"
   client_ext "$dir/admin.ext"
   sign "$dir" admin "/O=system:masters/CN=nodelet-test-admin" "$dir/admin.ext"
+  # The API server's identity towards kubelets (logs, exec, nodes/proxy), as kubeadm's apiserver-kubelet-client.
+  client_ext "$dir/apiserver-kubelet-client.ext"
+  sign "$dir" apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+    "$dir/apiserver-kubelet-client.ext"
   kubeconfig "$dir" admin "$url" admin
   step "certs: $dir (admin.kubeconfig -> $url)"
 }
