@@ -1,7 +1,7 @@
 // Which API pods this node runs: each new pod is admitted once (oldest first) against the node's
 // allocatable, labels, taints and pressure; a rejected pod never runs and is reported Failed with
 // the reason. Pods already started or finished (seen again after a nodelet restart) and static pods
-// are not judged again.
+// are not judged again. New pods wait (neither run nor rejected) while the node is not known yet.
 import type { Pod } from "../api/pod.ts";
 import { isTerminalPhase } from "../pod/phase.ts";
 import { type AdmissionNode, type AdmissionResult, admitInOrder } from "../pod/admission.ts";
@@ -10,12 +10,13 @@ import { ANNOTATION_CONFIG_SOURCE } from "../sources/static-pod.ts";
 export type Rejection = Extract<AdmissionResult, { admit: false }>;
 
 export class AdmissionGate {
-  readonly #node: () => AdmissionNode;
+  readonly #node: () => AdmissionNode | undefined;
   readonly #onReject: (pod: Pod, result: Rejection) => void;
   readonly #admitted = new Map<string, Pod>();
   readonly #rejected = new Set<string>();
+  #waiting = 0;
 
-  constructor(node: () => AdmissionNode, onReject: (pod: Pod, result: Rejection) => void) {
+  constructor(node: () => AdmissionNode | undefined, onReject: (pod: Pod, result: Rejection) => void) {
     this.#node = node;
     this.#onReject = onReject;
   }
@@ -36,9 +37,11 @@ export class AdmissionGate {
       if (known) this.#admitted.set(uid, p);
       else fresh.push(p);
     }
-    if (fresh.length > 0) {
+    const node = fresh.length > 0 ? this.#node() : undefined;
+    this.#waiting = node ? 0 : fresh.length;
+    if (node) {
       const running = [...this.#admitted.values()].filter((p) => !isTerminalPhase(p.status?.phase));
-      const { admitted, rejected } = admitInOrder(fresh, { node: this.#node(), admitted: running });
+      const { admitted, rejected } = admitInOrder(fresh, { node, admitted: running });
       for (const p of admitted) this.#admitted.set(p.metadata.uid ?? "", p);
       for (const { pod, result } of rejected) {
         this.#rejected.add(pod.metadata.uid ?? "");
@@ -46,5 +49,10 @@ export class AdmissionGate {
       }
     }
     return pods.filter((p) => this.#admitted.has(p.metadata.uid ?? ""));
+  }
+
+  /** New pods the last filter() could not judge because the node was not known yet. */
+  get waiting(): number {
+    return this.#waiting;
   }
 }

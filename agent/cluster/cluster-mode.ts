@@ -20,18 +20,21 @@ export interface ClusterModeOptions {
   node(): { name: string; uid: string } | undefined;
   /** ConfigMaps/Secrets/tokens for volumes and env: told which pods refer to what. */
   podObjects?: { setPods(pods: readonly Pod[]): Promise<void> } | undefined;
-  /** The node as pod admission sees it; absent: every pod is admitted. */
-  admissionNode?: () => AdmissionNode;
+  /** The node as pod admission sees it (undefined until known); absent: every pod is admitted. */
+  admissionNode?: () => AdmissionNode | undefined;
   events?: EventRecorder;
 }
 
 const MIRROR_RESYNC_MS = 10_000;
+/** How soon new pods waiting for the node to be known are looked at again. */
+const ADMISSION_RETRY_MS = 200;
 
 export class ClusterMode {
   readonly sources: PodSources;
   readonly writer: PodStatusWriter;
   readonly #mirrors: MirrorPods;
   #timer: NodeJS.Timeout | undefined;
+  #admissionRetry: NodeJS.Timeout | undefined;
   readonly #gate: AdmissionGate | undefined;
 
   constructor(o: ClusterModeOptions) {
@@ -64,6 +67,7 @@ export class ClusterMode {
       log: o.log.child({ component: "api-pods" }),
       onPods: (all) => {
         const pods = this.#gate ? this.#gate.filter(all) : all;
+        if (this.#gate?.waiting) this.#retryAdmission();
         o.kubelet.setPods(pods);
         void o.podObjects?.setPods(pods);
         this.#reconcileMirrors();
@@ -83,6 +87,7 @@ export class ClusterMode {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#admissionRetry) clearTimeout(this.#admissionRetry);
     this.writer.stop();
     await this.sources.stop();
   }
@@ -93,6 +98,15 @@ export class ClusterMode {
 
   onStatus(update: PodStatusUpdate): void {
     this.writer.update(update);
+  }
+
+  #retryAdmission(): void {
+    if (this.#admissionRetry) return;
+    this.#admissionRetry = setTimeout(() => {
+      this.#admissionRetry = undefined;
+      this.sources.resend();
+    }, ADMISSION_RETRY_MS);
+    this.#admissionRetry.unref();
   }
 
   #reconcileMirrors(): void {

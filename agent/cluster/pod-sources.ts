@@ -58,6 +58,11 @@ export class PodSources {
     this.#schedule();
   }
 
+  /** Hands the merged set to onPods again (soon, once both sources are complete). */
+  resend(): void {
+    this.#schedule();
+  }
+
   staticPods(): readonly Pod[] {
     return this.#staticPods ?? [];
   }

@@ -211,10 +211,12 @@ export class NodeAgent {
 
   /**
    * The Node as pod admission sees it (the shape of admission.ts's AdmissionNode): labels and taints
-   * as last returned by the API server, allocatable and pressure as last computed.
+   * as last returned by the API server, allocatable and pressure as last computed. undefined until
+   * the first status has been computed (pods from the API can arrive before that).
    */
-  admissionView(): AdmissionView {
-    const allocatable = this.allocatable();
+  admissionView(): AdmissionView | undefined {
+    const allocatable = this.#allocatable;
+    if (!allocatable) return undefined;
     const pressure = (this.#conditions ?? [])
       .filter((c) => c.status === "True" && PRESSURE_TYPES.includes(c.type as PressureType))
       .map((c) => c.type as PressureType);

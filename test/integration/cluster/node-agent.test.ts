@@ -133,6 +133,7 @@ describe("NodeAgent", () => {
     const alloc = agent.allocatable();
     assert.ok(alloc.memoryBytes > 0 && alloc.milliCPU > 0 && alloc.ephemeralStorageBytes > 0);
     const view = agent.admissionView();
+    assert.ok(view);
     assert.deepEqual(view.allocatable, st.allocatable);
     assert.equal(view.labels["example.com/team"], "a");
     assert.ok(view.taints.some((t) => t.key === "dedicated"));

@@ -34,3 +34,28 @@ test("admission gate: new pods judged once; a started pod is never re-judged; re
   );
   assert.deepEqual(rejected, ["bb:OutOfcpu"]);
 });
+
+test("admission gate: new pods wait, neither run nor rejected, until the node is known", () => {
+  const rejected: string[] = [];
+  let known: ReturnType<typeof node> | undefined;
+  const gate = new AdmissionGate(
+    () => known,
+    (p, r) => rejected.push(`${p.metadata.uid}:${r.reason}`),
+  );
+  const running = pod("a", "1500m", { status: { startTime: "2026-11-22T09:00:00Z" } });
+  const pods = [running, pod("bb", "1"), pod("ccc", "100m")];
+  assert.deepEqual(
+    gate.filter(pods).map((p) => p.metadata.uid),
+    ["a"],
+    "a pod already started runs at once",
+  );
+  assert.equal(gate.waiting, 2);
+  assert.deepEqual(rejected, []);
+  known = node();
+  assert.deepEqual(
+    gate.filter(pods).map((p) => p.metadata.uid),
+    ["a", "ccc"],
+  );
+  assert.equal(gate.waiting, 0);
+  assert.deepEqual(rejected, ["bb:OutOfcpu"]);
+});
