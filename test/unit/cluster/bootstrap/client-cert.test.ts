@@ -1,49 +1,14 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
 import { clientKubeconfigProblem } from "../../../../agent/cluster/bootstrap/client-cert.ts";
+import { datedSelfSignedCert } from "../../../harness/dated-cert.ts";
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "nodelet-client-cert-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const f = (name: string) => join(dir, name);
-
-/** A self-signed certificate for key.pem valid from..to (openssl ca: x509 cannot date backwards). */
-async function cert(name: string, from: string, to: string): Promise<string> {
-  await run("openssl", [
-    "req",
-    "-new",
-    "-key",
-    f("key.pem"),
-    "-subj",
-    "/O=system:nodes/CN=system:node:n",
-    "-out",
-    f(`${name}.csr`),
-  ]);
-  await run("openssl", [
-    "ca",
-    "-batch",
-    "-config",
-    f("ca.cnf"),
-    "-selfsign",
-    "-keyfile",
-    f("key.pem"),
-    "-in",
-    f(`${name}.csr`),
-    "-startdate",
-    from,
-    "-enddate",
-    to,
-    "-notext",
-    "-out",
-    f(`${name}.crt`),
-  ]);
-  return readFileSync(f(`${name}.crt`), "utf8");
-}
 
 function kubeconfig(name: string, user: Record<string, string>): string {
   const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -74,17 +39,11 @@ let valid = "";
 let expired = "";
 let key = "";
 before(async () => {
-  await run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f("key.pem")]);
-  key = readFileSync(f("key.pem"), "utf8");
-  writeFileSync(f("index.txt"), "");
-  writeFileSync(f("serial"), "01\n");
-  writeFileSync(
-    f("ca.cnf"),
-    `[ca]\ndefault_ca=d\n[d]\ndir=${dir}\ndatabase=$dir/index.txt\nnew_certs_dir=$dir\nserial=$dir/serial\n` +
-      "default_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\norganizationName=optional\n",
-  );
-  valid = await cert("valid", "20200101000000Z", "20991231000000Z");
-  expired = await cert("expired", "20200101000000Z", "20200102000000Z");
+  const subject = "/O=system:nodes/CN=system:node:n";
+  const current = await datedSelfSignedCert(subject, "20200101000000Z", "20991231000000Z");
+  valid = current.certPem;
+  key = current.keyPem;
+  expired = (await datedSelfSignedCert(subject, "20200101000000Z", "20200102000000Z")).certPem;
 });
 
 test("a kubeconfig with a current client certificate is used as it is", () => {

@@ -1,0 +1,117 @@
+// TLS bootstrapping (kubelet --bootstrap-kubeconfig): when --kubeconfig holds no usable client
+// certificate, the node asks the API server for one with the bootstrap credential: a
+// CertificateSigningRequest for CN=system:node:<node>, O=system:nodes to the kubelet client
+// signer, waits until it is approved and signed, stores certificate and key in the cert dir and
+// writes --kubeconfig to use them (the kubelet's bootstrap.LoadClientCert).
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { Logger } from "../../log.ts";
+import { ApiClient } from "../api-client.ts";
+import { loadKubeconfig } from "../kubeconfig.ts";
+import { PENDING_KEY_FILE, storeClientCert } from "./cert-store.ts";
+import { clientKubeconfigProblem, parseCertificates } from "./client-cert.ts";
+import { writeClientKubeconfig } from "./client-kubeconfig.ts";
+import { buildCsr, csrToPem, nodeSubject, spkiDer } from "./csr-der.ts";
+import { digestedCsrName } from "./csr-name.ts";
+import { KUBELET_CLIENT_SIGNER, KUBELET_CLIENT_USAGES, newCsrObject } from "./csr-object.ts";
+import { submitCsr } from "./csr-submit.ts";
+import { waitForCertificate } from "./csr-wait.ts";
+import { deadlineAfter } from "./deadline.ts";
+import { loadOrGenerateKey } from "./key-file.ts";
+
+/** The kubelet's wait for a node client certificate. */
+export const DEFAULT_BOOTSTRAP_TIMEOUT_MS = 3_600_000;
+
+export interface ClientKubeconfigOptions {
+  /** --kubeconfig: used as it is when its client certificate is valid, else written. */
+  kubeconfig: string;
+  /** --bootstrap-kubeconfig: a credential allowed to create CertificateSigningRequests. */
+  bootstrapKubeconfig: string;
+  /** --cert-dir (kubelet default <rootDir>/pki). */
+  certDir: string;
+  nodeName: string;
+  log: Logger;
+  /** From filing the request to holding the certificate; default 1 h. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ClientKubeconfigResult {
+  /** false: the existing kubeconfig was valid and nothing was done. */
+  bootstrapped: boolean;
+  csrName?: string;
+  /** <certDir>/kubelet-client-current.pem */
+  certFile?: string;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}` : `${s}s`;
+}
+
+export async function ensureClientKubeconfig(o: ClientKubeconfigOptions): Promise<ClientKubeconfigResult> {
+  const log = o.log.child({ component: "tls-bootstrap" });
+  const problem = clientKubeconfigProblem(o.kubeconfig);
+  if (!problem) return { bootstrapped: false };
+  log.info(
+    { reason: problem, bootstrapKubeconfig: o.bootstrapKubeconfig },
+    "requesting a client certificate",
+  );
+
+  const bootstrap = loadKubeconfig(o.bootstrapKubeconfig);
+  await bootstrap.refreshCredentials();
+  const certDir = resolve(o.certDir);
+  await mkdir(certDir, { recursive: true, mode: 0o700 });
+  const keyFile = join(certDir, PENDING_KEY_FILE);
+  const pending = await loadOrGenerateKey(keyFile, (why) => log.warn({ why }, "replacing the pending key"));
+
+  const subject = nodeSubject(o.nodeName);
+  const requestPem = csrToPem(buildCsr(pending.key, subject));
+  const name = digestedCsrName(spkiDer(pending.key), subject, KUBELET_CLIENT_USAGES);
+  const timeoutMs = o.timeoutMs ?? DEFAULT_BOOTSTRAP_TIMEOUT_MS;
+  const deadline = deadlineAfter(
+    timeoutMs,
+    o.signal,
+    () =>
+      `no certificate for CertificateSigningRequest ${name} within ${formatDuration(timeoutMs)}: ` +
+      `it needs approval (kubectl certificate approve ${name}) and the ${KUBELET_CLIENT_SIGNER} signer`,
+  );
+
+  const client = new ApiClient(bootstrap, `nodelet/${o.nodeName} (tls-bootstrap)`);
+  let certPem: string;
+  try {
+    const wanted = newCsrObject(name, requestPem, KUBELET_CLIENT_SIGNER, KUBELET_CLIENT_USAGES);
+    const filed = await submitCsr(client, wanted, deadline, log);
+    log.info({ csr: name, reused: filed.reused, keyReused: pending.reused }, "certificate request filed");
+    certPem = await waitForCertificate(client, filed, deadline, log);
+  } finally {
+    client.close();
+  }
+
+  const [leaf] = parseCertificates(certPem);
+  if (!leaf)
+    throw new Error(`CertificateSigningRequest ${name}: the issued certificate holds no PEM certificate`);
+  if (!leaf.checkPrivateKey(pending.key))
+    throw new Error(`CertificateSigningRequest ${name}: the issued certificate is not for this node's key`);
+
+  const certFile = await storeClientCert(certDir, certPem, pending.pem);
+  await rm(keyFile, { force: true });
+  await mkdir(dirname(resolve(o.kubeconfig)), { recursive: true });
+  await writeClientKubeconfig(o.kubeconfig, {
+    server: bootstrap.server,
+    ...(bootstrap.tls.ca ? { caData: bootstrap.tls.ca } : {}),
+    insecureSkipTLSVerify: !bootstrap.tls.rejectUnauthorized,
+    ...(bootstrap.tls.servername ? { tlsServerName: bootstrap.tls.servername } : {}),
+    certKeyFile: certFile,
+  });
+  log.info(
+    {
+      csr: name,
+      subject: leaf.subject.replace(/\n/g, ", "),
+      validTo: leaf.validTo,
+      kubeconfig: o.kubeconfig,
+    },
+    "client certificate issued; kubeconfig written",
+  );
+  return { bootstrapped: true, csrName: name, certFile };
+}
