@@ -7,7 +7,7 @@ import { ProbeManager } from "../probes/manager.ts";
 import { Backoff } from "./backoff/backoff.ts";
 import { CgroupManager } from "./cm/cgroup-manager.ts";
 import type { NodeletConfig } from "./config/config.ts";
-import { controlSocketPath } from "./config/config.ts";
+import { certDir, controlSocketPath } from "./config/config.ts";
 import { startApiProxy } from "./cluster/proxy-from-api.ts";
 import { Kubelet } from "./kubelet.ts";
 import type { Logger } from "./log.ts";
@@ -32,6 +32,7 @@ import { messages, REASON } from "./events/messages.ts";
 import type { EventRecorder } from "./events/recorder.ts";
 import { ClusterMode } from "./cluster/cluster-mode.ts";
 import { loadKubeconfig } from "./cluster/kubeconfig.ts";
+import { ensureClientKubeconfig } from "./cluster/bootstrap/tls-bootstrap.ts";
 import { ManifestDir } from "./sources/manifest-dir.ts";
 import { StaticPods } from "./sources/static-pods.ts";
 import { podVolumes } from "./volumes/pod-volumes.ts";
@@ -72,6 +73,16 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
   const hostResolv = parseResolvConf(await readFile(config.resolvConf, "utf8").catch(() => ""));
   let client: ApiClient | undefined;
   if (config.kubeconfig) {
+    if (config.bootstrapKubeconfig) {
+      await ensureClientKubeconfig({
+        kubeconfig: config.kubeconfig,
+        bootstrapKubeconfig: config.bootstrapKubeconfig,
+        certDir: certDir(config),
+        nodeName: config.nodeName,
+        log: log.child({ component: "tls-bootstrap" }),
+        signal: abort.signal,
+      });
+    }
     const connection = loadKubeconfig(config.kubeconfig);
     await connection.refreshCredentials();
     client = new ApiClient(connection, `nodelet/${config.nodeName}`);

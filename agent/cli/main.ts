@@ -66,6 +66,12 @@ function resolveConfig(opts: Record<string, string | boolean | undefined>): Node
   );
   if (opts.failSwapOn === false) config.failSwapOn = false;
   set("kubeconfig", str("kubeconfig"));
+  set("bootstrapKubeconfig", str("bootstrapKubeconfig"));
+  set("certDir", str("certDir"));
+  if (config.bootstrapKubeconfig && !config.kubeconfig)
+    throw new ControlError(
+      "--bootstrap-kubeconfig needs --kubeconfig: the path the node's own kubeconfig is written to",
+    );
   if (opts.registerNode === false) config.registerNode = false;
   if (str("nodeLabels") !== undefined)
     config.nodeLabels = parseKeyValues(str("nodeLabels")!, "--node-labels");
@@ -202,6 +208,11 @@ proxyOptions(program.command("run"))
   .option("--file-check-frequency <duration>", "manifest directory re-read period (default 20s)")
   .option("--no-fail-swap-on", "run even with swap on")
   .option("--kubeconfig <file>", "join a cluster: kubeconfig of this node's identity (absent: standalone)")
+  .option(
+    "--bootstrap-kubeconfig <file>",
+    "TLS bootstrapping: when --kubeconfig has no valid client certificate, request one with this kubeconfig's credential",
+  )
+  .option("--cert-dir <dir>", "client and serving certificates (default <root-dir>/pki)")
   .option("--no-register-node", "do not register the Node object (it must exist)")
   .option("--node-labels <k=v,...>", "labels added to the Node at registration")
   .option("--register-with-taints <k=v:Effect,...>", "taints the Node is registered with")

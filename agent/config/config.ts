@@ -1,6 +1,7 @@
 // nodelet's effective configuration: upstream kubelet defaults, overridden by a KubeletConfiguration
 // file, overridden by command-line flags.
 import { hostname } from "node:os";
+import { join } from "node:path";
 
 export interface NodeletConfig {
   nodeName: string;
@@ -41,6 +42,13 @@ export interface NodeletConfig {
   proxyMetricsBindAddress: string;
   /** Cluster mode: the kubeconfig to reach the API server with; empty = standalone. */
   kubeconfig: string;
+  /**
+   * TLS bootstrapping (kubelet --bootstrap-kubeconfig): when `kubeconfig` holds no valid client
+   * certificate, a CSR filed with this kubeconfig's credential yields one; empty = off.
+   */
+  bootstrapKubeconfig: string;
+  /** Where client and serving certificates are kept (kubelet --cert-dir); empty = <rootDir>/pki. */
+  certDir: string;
   /** Register the Node object (kubelet --register-node). */
   registerNode: boolean;
   /** --node-labels */
@@ -108,6 +116,8 @@ export function defaultConfig(): NodeletConfig {
     proxyHealthzBindAddress: "0.0.0.0:10256",
     proxyMetricsBindAddress: "127.0.0.1:10249",
     kubeconfig: "",
+    bootstrapKubeconfig: "",
+    certDir: "",
     registerNode: true,
     nodeLabels: {},
     registerWithTaints: [],
@@ -130,6 +140,11 @@ export function defaultConfig(): NodeletConfig {
 }
 
 /** The unix socket `nodelet get` and `nodelet logs` use to reach a running daemon. */
+/** kubelet --cert-dir, defaulted. */
+export function certDir(config: Pick<NodeletConfig, "certDir" | "rootDir">): string {
+  return config.certDir || join(config.rootDir, "pki");
+}
+
 export function controlSocketPath(rootDir: string): string {
   return `${rootDir}/nodelet.sock`;
 }

@@ -2,10 +2,9 @@
 // authorizer wired to the node's API client. Runs in cluster mode only, and not when the port is 0.
 import type { Server } from "node:https";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import { readFile } from "node:fs/promises";
 import type { ApiClient } from "../cluster/api-client.ts";
-import type { NodeletConfig } from "../config/config.ts";
+import { certDir, type NodeletConfig } from "../config/config.ts";
 import type { Logger } from "../log.ts";
 import { KubeletApiAuth } from "./kubelet-api-auth.ts";
 import { startKubeletApiServer } from "./kubelet-api-server.ts";
@@ -30,7 +29,7 @@ export async function startKubeletApi(config: NodeletConfig, d: KubeletApiDeps):
   const serving = await loadServingCert({
     tlsCertFile: config.tlsCertFile,
     tlsPrivateKeyFile: config.tlsPrivateKeyFile,
-    pkiDir: join(config.rootDir, "pki"),
+    pkiDir: certDir(config),
     names: () =>
       servingCertNames({
         hostname: hostname(),

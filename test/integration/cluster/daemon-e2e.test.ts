@@ -1,5 +1,5 @@
 // The cluster features of `nodelet run --kubeconfig` shown through the built daemon against a real
-// kube-apiserver: ConfigMap updates, Secret env and service-account tokens read inside a running
+// kube-apiserver: joining by TLS bootstrapping, ConfigMap updates, Secret env and service-account tokens read inside a running
 // container, Services/EndpointSlices turned into kernel rules, and a daemon restart that restarts no
 // container. One control plane, one containerd and one daemon for the whole file.
 import assert from "node:assert/strict";
@@ -9,7 +9,11 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GrpcRuntime } from "../../../cri/grpc/index.ts";
 import { silentLogger } from "../../../agent/log.ts";
+import { ApiClient } from "../../../agent/cluster/api-client.ts";
+import { CSR_PATH, type CsrList } from "../../../agent/cluster/bootstrap/csr-object.ts";
+import { loadKubeconfig } from "../../../agent/cluster/kubeconfig.ts";
 import { exposeApiServer, type NetnsBridge } from "../../harness/api-bridge.ts";
+import { approveAndSign, writeBootstrapKubeconfig } from "../../harness/csr-signer.ts";
 import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
 import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
 import { BUSYBOX_IMAGE } from "../../harness/images.ts";
@@ -26,6 +30,7 @@ let cp: ControlPlaneHandle;
 let bridge: NetnsBridge;
 let node: NodeletHandle;
 let rt: GrpcRuntime;
+let nodeKubeconfig: string;
 
 // biome-ignore lint/suspicious/noExplicitAny: kubectl JSON
 type Json = any;
@@ -125,10 +130,24 @@ mode: nftables
 nftables: {minSyncPeriod: 100ms, syncPeriod: ${PROXY_SYNC_S}s}
 `,
   );
+  // The node joins by TLS bootstrapping: it has only a bootstrap credential, files its CSR and waits
+  // (startNodelet returns once the daemon is up, i.e. after the certificate came) while this test
+  // approves and signs as kube-controller-manager would.
+  const bootstrap = await writeBootstrapKubeconfig(cp, ctd.dir, bridge.url);
+  nodeKubeconfig = join(ctd.dir, "kubelet.kubeconfig");
+  const admin = new ApiClient(loadKubeconfig(cp.adminKubeconfig));
+  const signing = until("the node's CertificateSigningRequest", async () => {
+    const csrs = await admin.get<CsrList>(CSR_PATH);
+    return csrs.items.find((c) => c.spec.username === "system:serviceaccount:kube-system:bootstrapper");
+  })
+    .then((csr) => approveAndSign(cp, admin, csr.metadata.name!))
+    .finally(() => admin.close());
   node = await startNodelet(ctd, {
     extraArgs: [
+      "--bootstrap-kubeconfig",
+      bootstrap,
       "--kubeconfig",
-      cp.nodeKubeconfig("test-node", { server: bridge.url }),
+      nodeKubeconfig,
       "--node-ip",
       "10.244.0.1",
       "--proxy-config",
@@ -136,6 +155,7 @@ nftables: {minSyncPeriod: 100ms, syncPeriod: ${PROXY_SYNC_S}s}
     ],
     logLevel: "info",
   });
+  await signing;
   rt = await GrpcRuntime.connect(ctd.endpoint, silentLogger());
   await cp.kubectl(["-n", NS, "create", "configmap", "app-config", "--from-literal=color=blue"]);
   await cp.kubectl([
@@ -170,6 +190,25 @@ after(async () => {
   await bridge?.stop();
   await cp?.stop();
   await ctd?.stop();
+});
+
+test("the node joined by TLS bootstrapping: its kubeconfig authenticates as system:node:test-node", async () => {
+  const client = new ApiClient(loadKubeconfig(nodeKubeconfig));
+  try {
+    const review = await client.create<{ status: { userInfo: { username: string; groups: string[] } } }>(
+      "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+      { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    );
+    assert.equal(review.status.userInfo.username, "system:node:test-node");
+    assert.ok(review.status.userInfo.groups.includes("system:nodes"));
+  } finally {
+    client.close();
+  }
+  const n = await until("node Ready", async () => {
+    const j = await getJson(["get", "node", "test-node"]);
+    return j.status.conditions.find((c: Json) => c.type === "Ready")?.status === "True" ? j : undefined;
+  });
+  assert.equal(n.metadata.name, "test-node");
 });
 
 test("a ConfigMap update reaches the running container's volume without restarting it", async (t) => {

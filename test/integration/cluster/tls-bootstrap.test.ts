@@ -36,6 +36,7 @@ import {
 import { loadKubeconfig } from "../../../agent/cluster/kubeconfig.ts";
 import { createLogger, silentLogger } from "../../../agent/log.ts";
 import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
+import { approveAndSign as signCsr, writeBootstrapKubeconfig } from "../../harness/csr-signer.ts";
 import { datedSelfSignedCert } from "../../harness/dated-cert.ts";
 
 const run = promisify(execFile);
@@ -52,36 +53,7 @@ before(async () => {
   cp = await startControlPlane();
   admin = new ApiClient(loadKubeconfig(cp.adminKubeconfig));
   dir = mkdtempSync(join(tmpdir(), "nodelet-tls-bootstrap-"));
-  await cp.kubectl(["create", "serviceaccount", "bootstrapper", "-n", "kube-system"]);
-  await cp.kubectl([
-    "create",
-    "clusterrolebinding",
-    "nodelet-test-bootstrapper",
-    "--clusterrole=system:node-bootstrapper",
-    "--serviceaccount=kube-system:bootstrapper",
-  ]);
-  const token = (await cp.kubectl(["create", "token", "bootstrapper", "-n", "kube-system"])).trim();
-  bootstrapKubeconfig = join(dir, "bootstrap.kubeconfig");
-  writeFileSync(
-    bootstrapKubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: cluster
-  cluster:
-    server: ${cp.apiServerURL}
-    certificate-authority-data: ${readFileSync(cp.caFile).toString("base64")}
-users:
-- name: tls-bootstrap-token-user
-  user:
-    token: ${token}
-contexts:
-- name: bootstrap
-  context: {cluster: cluster, user: tls-bootstrap-token-user}
-current-context: bootstrap
-`,
-    { mode: 0o600 },
-  );
+  bootstrapKubeconfig = await writeBootstrapKubeconfig(cp, dir);
 });
 
 after(async () => {
@@ -128,42 +100,7 @@ function getCsr(name: string): Promise<CertificateSigningRequest> {
   return admin.get<CertificateSigningRequest>(`${CSR_PATH}/${name}`);
 }
 
-/** What kube-controller-manager's approver and signer would do, by hand. */
-async function approveAndSign(name: string): Promise<void> {
-  await cp.kubectl(["certificate", "approve", name]);
-  const csr = await getCsr(name);
-  const work = mkdtempSync(join(dir, "sign-"));
-  try {
-    writeFileSync(join(work, "req.pem"), Buffer.from(csr.spec.request, "base64"));
-    writeFileSync(
-      join(work, "ext"),
-      "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
-    );
-    await run("openssl", [
-      "x509",
-      "-req",
-      "-in",
-      join(work, "req.pem"),
-      "-CA",
-      cp.caFile,
-      "-CAkey",
-      join(cp.dir, "ca.key"),
-      "-set_serial",
-      String(Date.now()),
-      "-days",
-      "1",
-      "-sha256",
-      "-extfile",
-      join(work, "ext"),
-      "-out",
-      join(work, "cert.pem"),
-    ]);
-    csr.status = { ...csr.status, certificate: readFileSync(join(work, "cert.pem")).toString("base64") };
-    await admin.update(`${CSR_PATH}/${name}/status`, csr);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+const approveAndSign = (name: string) => signCsr(cp, admin, name);
 
 /** Who the API server says the kubeconfig's holder is. */
 async function whoAmI(kubeconfig: string): Promise<{ username: string; groups: string[] }> {

@@ -1,0 +1,100 @@
+// TLS bootstrapping in tests: a bootstrap kubeconfig (a ServiceAccount token bound to
+// system:node-bootstrapper, standing in for kubeadm's bootstrap token) and, since no
+// kube-controller-manager runs, its CSR approver and signer done by hand through the real API:
+// `kubectl certificate approve`, then the request signed with the test CA by openssl and written
+// to the CSR's status subresource.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { ApiClient } from "../../agent/cluster/api-client.ts";
+import { CSR_PATH, type CertificateSigningRequest } from "../../agent/cluster/bootstrap/csr-object.ts";
+import type { ControlPlaneHandle } from "./control-plane.ts";
+
+const run = promisify(execFile);
+
+/** Writes `<dir>/bootstrap.kubeconfig` for `server` (default the API server itself); returns its path. */
+export async function writeBootstrapKubeconfig(
+  cp: ControlPlaneHandle,
+  dir: string,
+  server: string = cp.apiServerURL,
+): Promise<string> {
+  const exists = await cp.kubectl([
+    "get",
+    "serviceaccount",
+    "bootstrapper",
+    "-n",
+    "kube-system",
+    "--ignore-not-found",
+  ]);
+  if (!exists.trim()) {
+    await cp.kubectl(["create", "serviceaccount", "bootstrapper", "-n", "kube-system"]);
+    await cp.kubectl([
+      "create",
+      "clusterrolebinding",
+      "nodelet-test-bootstrapper",
+      "--clusterrole=system:node-bootstrapper",
+      "--serviceaccount=kube-system:bootstrapper",
+    ]);
+  }
+  const token = (await cp.kubectl(["create", "token", "bootstrapper", "-n", "kube-system"])).trim();
+  const path = join(dir, "bootstrap.kubeconfig");
+  writeFileSync(
+    path,
+    `apiVersion: v1
+kind: Config
+clusters:
+- name: cluster
+  cluster:
+    server: ${server}
+    certificate-authority-data: ${readFileSync(cp.caFile).toString("base64")}
+users:
+- name: tls-bootstrap-token-user
+  user:
+    token: ${token}
+contexts:
+- name: bootstrap
+  context: {cluster: cluster, user: tls-bootstrap-token-user}
+current-context: bootstrap
+`,
+    { mode: 0o600 },
+  );
+  return path;
+}
+
+/** What kube-controller-manager's approver and signer would do with CSR `name`. */
+export async function approveAndSign(cp: ControlPlaneHandle, admin: ApiClient, name: string): Promise<void> {
+  await cp.kubectl(["certificate", "approve", name]);
+  const csr = await admin.get<CertificateSigningRequest>(`${CSR_PATH}/${name}`);
+  const work = mkdtempSync(join(cp.dir, "sign-"));
+  try {
+    writeFileSync(join(work, "req.pem"), Buffer.from(csr.spec.request, "base64"));
+    writeFileSync(
+      join(work, "ext"),
+      "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+    );
+    await run("openssl", [
+      "x509",
+      "-req",
+      "-in",
+      join(work, "req.pem"),
+      "-CA",
+      cp.caFile,
+      "-CAkey",
+      join(cp.dir, "ca.key"),
+      "-set_serial",
+      String(Date.now()),
+      "-days",
+      "1",
+      "-sha256",
+      "-extfile",
+      join(work, "ext"),
+      "-out",
+      join(work, "cert.pem"),
+    ]);
+    csr.status = { ...csr.status, certificate: readFileSync(join(work, "cert.pem")).toString("base64") };
+    await admin.update(`${CSR_PATH}/${name}/status`, csr);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
