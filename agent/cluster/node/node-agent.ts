@@ -50,6 +50,8 @@ export const DEFAULT_KUBELET_PORT = 10250;
 /** Upstream registerWithAPIServer: 100 ms doubling to 7 s, forever. */
 const REGISTER_RETRY = { initialMs: 100, maxMs: 7_000 };
 const STATUS_RETRY_INITIAL_MS = 500;
+/** Until the node was first reported Ready, health is polled this often (upstream fastStatusUpdateOnce). */
+const FAST_STATUS_POLL_MS = 100;
 
 export interface NodeAgentOptions {
   client: ApiClient;
@@ -121,6 +123,8 @@ export class NodeAgent {
   #lastWriteMs: number | undefined;
   #statusLoop: Promise<void> | undefined;
   #started = false;
+  /** A status with Ready=True has been written once. */
+  #reportedReady = false;
 
   /** Throws NodeLabelError / TaintError for bad --node-labels / --register-with-taints. */
   constructor(options: NodeAgentOptions) {
@@ -250,7 +254,7 @@ export class NodeAgent {
     // start() has just synced once
     let delay = jittered(period);
     for (;;) {
-      await pause(delay, signal);
+      await this.#untilStatusDue(delay, signal);
       if (signal.aborted) return;
       try {
         await this.syncStatus();
@@ -265,6 +269,20 @@ export class NodeAgent {
         );
       }
     }
+  }
+
+  /**
+   * Waits `delayMs` — or less while the node has never been reported Ready: then the status is
+   * written as soon as the health turns ok, so a starting node does not wait a whole period to
+   * become Ready (upstream's fastStatusUpdateOnce).
+   */
+  async #untilStatusDue(delayMs: number, signal: AbortSignal): Promise<void> {
+    const end = Date.now() + delayMs;
+    while (!this.#reportedReady && !signal.aborted && Date.now() < end) {
+      await pause(Math.min(FAST_STATUS_POLL_MS, end - Date.now()), signal);
+      if ((await this.#health()).ok) return;
+    }
+    await pause(Math.max(0, end - Date.now()), signal);
   }
 
   /** Computes the status and writes it if due. Throws when the write fails. */
@@ -316,6 +334,7 @@ export class NodeAgent {
 
   #recordWrite(status: NodeStatus, now: number = Date.now()): void {
     this.#written = status;
+    if (status.conditions?.some((c) => c.type === "Ready" && c.status === "True")) this.#reportedReady = true;
     this.#lastWriteMs = now;
   }
 

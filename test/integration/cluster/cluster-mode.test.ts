@@ -88,7 +88,10 @@ test("the Node registers, goes Ready and its Lease is renewed", async () => {
   );
   assert.equal(n.status.daemonEndpoints.kubeletEndpoint.Port, 10250);
   assert.match(n.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//);
-  const lease = await getJson(["-n", "kube-node-lease", "get", "lease", "test-node"]);
+  // The Lease is created once the Node is registered: it may trail the Ready condition a little.
+  const lease = await until("node Lease", () =>
+    getJson(["-n", "kube-node-lease", "get", "lease", "test-node"]),
+  );
   assert.equal(lease.spec.holderIdentity, "test-node");
   assert.equal(lease.spec.leaseDurationSeconds, 40);
   const nodeEvents = await until("node events", async () => {

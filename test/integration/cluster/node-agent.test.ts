@@ -221,6 +221,32 @@ describe("NodeAgent", () => {
     assert.ok(condition(readyAgain, "Ready")!.lastTransitionTime! > readySince!);
   });
 
+  it("a node that starts not ready is reported Ready as soon as its health turns ok, not a period later", async () => {
+    let health: NodeHealth = { ok: false, reason: "waiting for the first relist" };
+    const reasons: string[] = [];
+    const agent = agentFor("fast", {
+      health: () => health,
+      statusUpdateFrequencyMs: 10_000,
+      events: { nodeEvent: (_type, reason) => reasons.push(reason) },
+    });
+    await agent.start();
+    const before = condition(await getNode("fast"), "Ready");
+    assert.equal(before?.status, "False");
+    assert.equal(before?.message, "waiting for the first relist");
+    health = { ok: true };
+    const t0 = Date.now();
+    await waitFor("Ready=True", 5_000, async () =>
+      condition(await getNode("fast"), "Ready")?.status === "True" ? true : undefined,
+    );
+    assert.ok(Date.now() - t0 < 2_000, `Ready after ${Date.now() - t0} ms (status period 10 s)`);
+    assert.deepEqual(reasons, [
+      "NodeHasSufficientMemory",
+      "NodeHasNoDiskPressure",
+      "NodeHasSufficientPID",
+      "NodeReady",
+    ]);
+  });
+
   it("adopts an existing Node, restoring the labels it owns and keeping the others", async () => {
     const pre = (await admin.create<Node>("/api/v1/nodes", {
       apiVersion: "v1",
