@@ -4,7 +4,9 @@
 // /proc/<pid>/stat, sampled every second over DURATION seconds once every pod is Ready and a
 // settling pause has passed) and its RSS over the window. While the no-probes variant is measured,
 // a separate process (probe-load.ts, not counted) sends its pods the same 200 connections/s, so the
-// machine carries the same load in both phases (EQUAL_LOAD=0 turns that off).
+// machine carries the same load in both phases (EQUAL_LOAD=0 turns that off). That process makes the
+// connections with bare sockets and nothing else (LOAD=probes: with nodelet's probe handlers): its
+// own CPU is printed as the floor of a prober written on Node.
 //
 //   npm run bench:probes            (DURATION=60 s by default; PODS=100; SETTLE=10 s)
 //   DURATION=600 npm run bench:probes   the 10-minute RSS check
@@ -23,6 +25,7 @@ const PODS = Number(process.env.PODS ?? 100);
 const DURATION_S = Number(process.env.DURATION ?? 60);
 const SETTLE_S = Number(process.env.SETTLE ?? 10);
 const EQUAL_LOAD = process.env.EQUAL_LOAD !== "0";
+const LOAD_MODE = process.env.LOAD ?? "raw";
 /** Kernel clock ticks per second for /proc/<pid>/stat utime/stime (USER_HZ, 100 on Linux). */
 const CLK_TCK = 100;
 
@@ -103,6 +106,8 @@ interface Figures {
   rss: number[];
   /** Connections/s the load generator sent the pods in the no-probes phase (0: none). */
   loadPerSecond: number;
+  /** The load generator's own CPU over the window, % of one core (the floor in raw mode). */
+  loadCpuPercent: number;
   probesPerSecond: number;
   /** The machine's 1-minute load average at the end of the window (CPU figures inflate under load). */
   load: number;
@@ -136,7 +141,7 @@ async function measure(
     );
     if (!withProbes && EQUAL_LOAD) {
       const ips = (await nodelet.pods()).map((p) => p.status?.podIP).filter((ip) => ip !== undefined);
-      load = spawnInNetns(ctd.netns, [process.execPath, LOAD_GENERATOR, JSON.stringify(ips)], {
+      load = spawnInNetns(ctd.netns, [process.execPath, LOAD_GENERATOR, JSON.stringify(ips), LOAD_MODE], {
         stdio: ["ignore", "pipe", "inherit"],
       });
     }
@@ -150,6 +155,7 @@ async function measure(
     const timesStart = cpuTimes(pid);
     const mainStart = mainThreadSeconds(pid);
     const machineStart = machineTicks();
+    const loadCpuStart = load?.pid ? cpuSeconds(load.pid) : 0;
     const cpuStart = timesStart.user + timesStart.sys;
     let prevCpu = cpuStart;
     let prevT = start;
@@ -166,6 +172,7 @@ async function measure(
     const timesEnd = cpuTimes(pid);
     const mainEnd = mainThreadSeconds(pid);
     const machineEnd = machineTicks();
+    const loadCpuPercent = load?.pid ? ((cpuSeconds(load.pid) - loadCpuStart) / elapsed) * 100 : 0;
     const cpuPercent = ((timesEnd.user + timesEnd.sys - cpuStart) / elapsed) * 100;
     const userPercent = ((timesEnd.user - timesStart.user) / elapsed) * 100;
     const sysPercent = ((timesEnd.sys - timesStart.sys) / elapsed) * 100;
@@ -182,6 +189,7 @@ async function measure(
       rss,
       probesPerSecond,
       loadPerSecond,
+      loadCpuPercent,
       load: loadavg()[0]!,
       machineBusyPercent:
         ((machineEnd.busy - machineStart.busy) / (machineEnd.total - machineStart.total)) * 100,
@@ -217,7 +225,7 @@ function report(f: Figures): void {
       `p90 ${percentile(f.perSecond, 90).toFixed(1)} %, max ${Math.max(...f.perSecond).toFixed(1)} %)` +
       (f.probesPerSecond ? `, ${f.probesPerSecond.toFixed(1)} probes/s` : "") +
       (f.loadPerSecond
-        ? `, pods probed by a separate process at ${f.loadPerSecond.toFixed(1)}/s (not counted)`
+        ? `, pods probed by a separate process (${LOAD_MODE}) at ${f.loadPerSecond.toFixed(1)}/s using ${f.loadCpuPercent.toFixed(2)} % of one core (not counted)`
         : "") +
       `; machine ${f.machineBusyPercent.toFixed(0)} % busy (${cpus().length} CPUs), load ${f.load.toFixed(1)}`,
   );
@@ -241,6 +249,11 @@ async function main(): Promise<void> {
         `at ${on.probesPerSecond.toFixed(0)} probes/s; RSS ${on.rss[0]!.toFixed(1)} -> ${on.rss.at(-1)!.toFixed(1)} MiB with probes ` +
         `(${rssGrowth >= 0 ? "+" : ""}${rssGrowth.toFixed(1)} MiB over ${DURATION_S} s), ${off.rss.at(-1)!.toFixed(1)} MiB without`,
     );
+    if (off.loadCpuPercent > 0)
+      console.log(
+        `floor: a bare ${LOAD_MODE === "raw" ? "socket-only" : "probe-handler"} process making the same connections uses ${off.loadCpuPercent.toFixed(2)} % of one core; ` +
+          `nodelet's probes add ${(added / off.loadCpuPercent).toFixed(2)}x that`,
+      );
   } finally {
     await ctd.stop();
   }
