@@ -9,15 +9,11 @@ import type { Logger } from "../../log.ts";
 import { ApiClient } from "../api-client.ts";
 import { loadKubeconfig } from "../kubeconfig.ts";
 import { PENDING_KEY_FILE, storeClientCert } from "./cert-store.ts";
-import { clientKubeconfigProblem, parseCertificates } from "./client-cert.ts";
+import { clientKubeconfigProblem } from "./client-cert.ts";
 import { writeClientKubeconfig } from "./client-kubeconfig.ts";
-import { buildCsr, csrToPem, nodeSubject, spkiDer } from "./csr-der.ts";
-import { digestedCsrName } from "./csr-name.ts";
-import { KUBELET_CLIENT_SIGNER, KUBELET_CLIENT_USAGES, newCsrObject } from "./csr-object.ts";
-import { submitCsr } from "./csr-submit.ts";
-import { waitForCertificate } from "./csr-wait.ts";
 import { deadlineAfter } from "./deadline.ts";
 import { loadOrGenerateKey } from "./key-file.ts";
+import { awaitingApprovalMessage, type IssuedCert, nodeClientCsr, obtainCertificate } from "./node-csr.ts";
 
 /** The kubelet's wait for a node client certificate. */
 export const DEFAULT_BOOTSTRAP_TIMEOUT_MS = 3_600_000;
@@ -44,11 +40,6 @@ export interface ClientKubeconfigResult {
   certFile?: string;
 }
 
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}` : `${s}s`;
-}
-
 export async function ensureClientKubeconfig(o: ClientKubeconfigOptions): Promise<ClientKubeconfigResult> {
   const log = o.log.child({ component: "tls-bootstrap" });
   const problem = clientKubeconfigProblem(o.kubeconfig);
@@ -65,34 +56,20 @@ export async function ensureClientKubeconfig(o: ClientKubeconfigOptions): Promis
   const keyFile = join(certDir, PENDING_KEY_FILE);
   const pending = await loadOrGenerateKey(keyFile, (why) => log.warn({ why }, "replacing the pending key"));
 
-  const subject = nodeSubject(o.nodeName);
-  const requestPem = csrToPem(buildCsr(pending.key, subject));
-  const name = digestedCsrName(spkiDer(pending.key), subject, KUBELET_CLIENT_USAGES);
+  const csr = nodeClientCsr(pending.key, o.nodeName);
+  const name = csr.name;
   const timeoutMs = o.timeoutMs ?? DEFAULT_BOOTSTRAP_TIMEOUT_MS;
-  const deadline = deadlineAfter(
-    timeoutMs,
-    o.signal,
-    () =>
-      `no certificate for CertificateSigningRequest ${name} within ${formatDuration(timeoutMs)}: ` +
-      `it needs approval (kubectl certificate approve ${name}) and the ${KUBELET_CLIENT_SIGNER} signer`,
-  );
+  const deadline = deadlineAfter(timeoutMs, o.signal, () => awaitingApprovalMessage(name, timeoutMs));
 
   const client = new ApiClient(bootstrap, `nodelet/${o.nodeName} (tls-bootstrap)`);
-  let certPem: string;
+  let issued: IssuedCert;
   try {
-    const wanted = newCsrObject(name, requestPem, KUBELET_CLIENT_SIGNER, KUBELET_CLIENT_USAGES);
-    const filed = await submitCsr(client, wanted, deadline, log);
-    log.info({ csr: name, reused: filed.reused, keyReused: pending.reused }, "certificate request filed");
-    certPem = await waitForCertificate(client, filed, deadline, log);
+    if (pending.reused) log.info({ csr: name }, "reusing the key of an earlier request");
+    issued = await obtainCertificate(client, csr, pending.key, deadline, log);
   } finally {
     client.close();
   }
-
-  const [leaf] = parseCertificates(certPem);
-  if (!leaf)
-    throw new Error(`CertificateSigningRequest ${name}: the issued certificate holds no PEM certificate`);
-  if (!leaf.checkPrivateKey(pending.key))
-    throw new Error(`CertificateSigningRequest ${name}: the issued certificate is not for this node's key`);
+  const { certPem, leaf } = issued;
 
   const certFile = await storeClientCert(certDir, certPem, pending.pem);
   await rm(keyFile, { force: true });
