@@ -66,21 +66,44 @@ export const WATCH_TIMEOUT_SECONDS = 300;
 
 export class ApiClient {
   readonly #conn: ApiConnection;
-  readonly #agent: HttpsAgent | HttpAgent;
+  #tls: ApiConnection["tls"];
+  #agent: HttpsAgent | HttpAgent;
+  /** Agents replaced by a new client certificate whose connections are still in use. */
+  readonly #retired = new Set<HttpsAgent>();
   readonly #https: boolean;
   readonly #userAgent: string;
 
   constructor(conn: ApiConnection, userAgent = "nodelet") {
     this.#conn = conn;
+    this.#tls = { ...conn.tls };
     this.#https = conn.server.startsWith("https:");
-    this.#agent = this.#https
-      ? new HttpsAgent({ keepAlive: true, maxFreeSockets: 8, ...conn.tls })
-      : new HttpAgent({ keepAlive: true, maxFreeSockets: 8 });
+    this.#agent = this.#https ? this.#newHttpsAgent() : new HttpAgent({ keepAlive: true, maxFreeSockets: 8 });
     this.#userAgent = userAgent;
   }
 
   get server(): string {
     return this.#conn.server;
+  }
+
+  /**
+   * New connections present this client certificate (PEM; cert and key may be the same text).
+   * Idle keep-alive connections are closed now, so the next requests reconnect with it; requests
+   * in flight (watches) finish on their connection, which is closed then instead of reused.
+   */
+  setClientCertificate(cert: Buffer | string, key: Buffer | string): void {
+    if (!this.#https) throw new Error(`${this.#conn.server}: a client certificate needs https`);
+    const old = this.#agent as HttpsAgent;
+    this.#tls = { ...this.#tls, cert, key };
+    this.#agent = this.#newHttpsAgent();
+    // The agent's own "free" listener pools the socket first; this one then closes it.
+    old.on("free", (socket) => socket.destroy());
+    for (const sockets of Object.values(old.freeSockets)) for (const s of sockets ?? []) s.destroy();
+    for (const a of this.#retired) if (!hasSockets(a)) this.#retired.delete(a);
+    if (hasSockets(old)) this.#retired.add(old);
+  }
+
+  #newHttpsAgent(): HttpsAgent {
+    return new HttpsAgent({ keepAlive: true, maxFreeSockets: 8, ...this.#tls });
   }
 
   get<T>(path: string, opts: RequestOptions = {}): Promise<T> {
@@ -167,6 +190,8 @@ export class ApiClient {
 
   close(): void {
     this.#agent.destroy();
+    for (const a of this.#retired) a.destroy();
+    this.#retired.clear();
   }
 
   async #send(method: string, path: string, opts: RequestOptions): Promise<IncomingMessage> {
@@ -200,6 +225,10 @@ export class ApiClient {
       req.end(payload);
     });
   }
+}
+
+function hasSockets(agent: HttpsAgent): boolean {
+  return Object.values(agent.sockets).some((list) => (list?.length ?? 0) > 0);
 }
 
 function readBody(res: IncomingMessage): Promise<string> {

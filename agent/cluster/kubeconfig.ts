@@ -26,6 +26,9 @@ export interface ApiConnection {
   refreshCredentials(): Promise<void>;
   /** Description for logs: context, server, user. */
   describe: string;
+  /** Absolute paths the client certificate and key were read from (absent when given inline). */
+  clientCertFile?: string;
+  clientKeyFile?: string;
 }
 
 export class KubeconfigError extends Error {}
@@ -91,10 +94,14 @@ export function loadKubeconfig(path: string): ApiConnection {
   if (!/^https?:\/\//.test(server))
     throw new KubeconfigError(`kubeconfig ${path}: server "${server}" is not a URL`);
 
+  const certFile = user?.certData ? undefined : abs(user?.certFile);
+  const keyFile = user?.keyData ? undefined : abs(user?.keyFile);
   return {
     server,
     tls,
     describe: `${server} (context ${context.name}, user ${context.user})`,
+    ...(cert && certFile ? { clientCertFile: certFile } : {}),
+    ...(key && keyFile ? { clientKeyFile: keyFile } : {}),
     async authHeaders(): Promise<Record<string, string>> {
       if (tokenFile) return { authorization: `Bearer ${readFileSync(tokenFile, "utf8").trim()}` };
       if (user?.token) return { authorization: `Bearer ${user.token}` };

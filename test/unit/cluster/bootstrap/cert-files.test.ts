@@ -90,4 +90,7 @@ test("the written kubeconfig: bootstrap cluster, user default-auth with the curr
   assert.equal(String(conn.tls.cert), "CERT+KEY");
   assert.equal(String(conn.tls.key), "CERT+KEY");
   assert.equal(String(conn.tls.ca), "CA");
+  // Where they came from: rotation renews only the pair it keeps itself.
+  assert.equal(conn.clientCertFile, pem);
+  assert.equal(conn.clientKeyFile, pem);
 });
