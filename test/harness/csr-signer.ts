@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import type { ApiClient } from "../../agent/cluster/api-client.ts";
 import { CSR_PATH, type CertificateSigningRequest } from "../../agent/cluster/bootstrap/csr-object.ts";
 import type { ControlPlaneHandle } from "./control-plane.ts";
+import { signWithCaForDates } from "./dated-cert.ts";
 
 const run = promisify(execFile);
 
@@ -62,17 +63,37 @@ current-context: bootstrap
   return path;
 }
 
-/** What kube-controller-manager's approver and signer would do with CSR `name`. */
-export async function approveAndSign(cp: ControlPlaneHandle, admin: ApiClient, name: string): Promise<void> {
+const CLIENT_CERT_EXTENSIONS =
+  "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n";
+
+/**
+ * What kube-controller-manager's approver and signer would do with CSR `name`. The certificate
+ * is valid for a day, or exactly for `validity` (a short-lived one, say).
+ */
+export async function approveAndSign(
+  cp: ControlPlaneHandle,
+  admin: ApiClient,
+  name: string,
+  validity?: { from: Date; to: Date },
+): Promise<void> {
   await cp.kubectl(["certificate", "approve", name]);
   const csr = await admin.get<CertificateSigningRequest>(`${CSR_PATH}/${name}`);
+  if (validity) {
+    const certPem = await signWithCaForDates({
+      requestPem: Buffer.from(csr.spec.request, "base64").toString("utf8"),
+      caCertFile: cp.caFile,
+      caKeyFile: join(cp.dir, "ca.key"),
+      extensions: CLIENT_CERT_EXTENSIONS,
+      ...validity,
+    });
+    csr.status = { ...csr.status, certificate: Buffer.from(certPem).toString("base64") };
+    await admin.update(`${CSR_PATH}/${name}/status`, csr);
+    return;
+  }
   const work = mkdtempSync(join(cp.dir, "sign-"));
   try {
     writeFileSync(join(work, "req.pem"), Buffer.from(csr.spec.request, "base64"));
-    writeFileSync(
-      join(work, "ext"),
-      "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
-    );
+    writeFileSync(join(work, "ext"), CLIENT_CERT_EXTENSIONS);
     await run("openssl", [
       "x509",
       "-req",

@@ -1,8 +1,11 @@
 // The node's client certificate on disk as the kubelet keeps it: certificate and key together in
 // <certDir>/kubelet-client-<timestamp>.pem, and kubelet-client-current.pem, a symlink to the one
 // in use, which the kubeconfig names (so a renewal only has to move the link).
+import type { X509Certificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { symlinkAtomic, writeFileAtomic } from "./atomic-file.ts";
+import { parseCertificates } from "./client-cert.ts";
 
 export const CLIENT_CERT_PREFIX = "kubelet-client";
 export const CURRENT_CLIENT_CERT = `${CLIENT_CERT_PREFIX}-current.pem`;
@@ -28,4 +31,12 @@ export async function storeClientCert(
   // Relative: the directory can move without breaking the link.
   await symlinkAtomic(file, current);
   return current;
+}
+
+/** The leaf certificate kubelet-client-current.pem holds now. */
+export async function readCurrentClientCert(certDir: string): Promise<X509Certificate> {
+  const path = join(certDir, CURRENT_CLIENT_CERT);
+  const [leaf] = parseCertificates(await readFile(path, "utf8"));
+  if (!leaf) throw new Error(`${path} holds no PEM certificate`);
+  return leaf;
 }

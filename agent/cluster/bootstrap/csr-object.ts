@@ -24,6 +24,7 @@ export interface CertificateSigningRequest {
     signerName: string;
     usages?: string[];
     username?: string;
+    groups?: string[];
     expirationSeconds?: number;
   };
   status?: {
