@@ -33,6 +33,11 @@ import type { EventRecorder } from "./events/recorder.ts";
 import { ClusterMode } from "./cluster/cluster-mode.ts";
 import { loadKubeconfig } from "./cluster/kubeconfig.ts";
 import { ensureClientKubeconfig } from "./cluster/bootstrap/tls-bootstrap.ts";
+import {
+  type CertRotation,
+  managesClientCert,
+  startClientCertRotation,
+} from "./cluster/bootstrap/cert-rotation.ts";
 import { ManifestDir } from "./sources/manifest-dir.ts";
 import { StaticPods } from "./sources/static-pods.ts";
 import { podVolumes } from "./volumes/pod-volumes.ts";
@@ -72,6 +77,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
   const capacity = nodeCapacity();
   const hostResolv = parseResolvConf(await readFile(config.resolvConf, "utf8").catch(() => ""));
   let client: ApiClient | undefined;
+  let rotation: CertRotation | undefined;
   if (config.kubeconfig) {
     if (config.bootstrapKubeconfig) {
       await ensureClientKubeconfig({
@@ -87,6 +93,20 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
     await connection.refreshCredentials();
     client = new ApiClient(connection, `nodelet/${config.nodeName}`);
     log.info({ apiServer: connection.describe }, "cluster mode: joining the API server");
+    if (config.rotateCertificates && managesClientCert(connection, certDir(config))) {
+      rotation = startClientCertRotation({
+        client,
+        certDir: certDir(config),
+        nodeName: config.nodeName,
+        log: log.child({ component: "cert-rotation" }),
+        signal: abort.signal,
+      });
+    } else if (config.rotateCertificates && connection.clientCertFile) {
+      log.info(
+        { clientCertificate: connection.clientCertFile, certDir: certDir(config) },
+        "client certificate not rotated: the kubeconfig does not use the one kept in the cert dir",
+      );
+    }
   }
   const podObjects = client
     ? new ApiPodObjects({ client, log: log.child({ component: "pod-objects" }) })
@@ -293,6 +313,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
       await clusterProxy?.stop();
       await podObjects?.stop();
       if (events instanceof ApiEventRecorder) await events.stop(2000);
+      await rotation?.stop();
       client?.close();
       await proxy?.stop();
       probes.stop();

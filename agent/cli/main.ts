@@ -68,6 +68,7 @@ function resolveConfig(opts: Record<string, string | boolean | undefined>): Node
   set("kubeconfig", str("kubeconfig"));
   set("bootstrapKubeconfig", str("bootstrapKubeconfig"));
   set("certDir", str("certDir"));
+  set("rotateCertificates", boolOption(opts, "rotateCertificates", "--rotate-certificates"));
   if (config.bootstrapKubeconfig && !config.kubeconfig)
     throw new ControlError(
       "--bootstrap-kubeconfig needs --kubeconfig: the path the node's own kubeconfig is written to",
@@ -81,19 +82,26 @@ function resolveConfig(opts: Record<string, string | boolean | undefined>): Node
   return config;
 }
 
+/** A `--flag [bool]` option: absent, bare (true), or "true"/"false". */
+function boolOption(
+  opts: Record<string, string | boolean | undefined>,
+  k: string,
+  flag: string,
+): boolean | undefined {
+  const v = opts[k];
+  if (v === undefined) return undefined;
+  if (v === true || v === "true") return true;
+  if (v === false || v === "false") return false;
+  throw new ControlError(`${flag}: "${v}" is not true or false`);
+}
+
 /** The kubelet API (:10250) flags, named as the kubelet's. */
 function applyKubeletApiOptions(
   config: NodeletConfig,
   opts: Record<string, string | boolean | undefined>,
 ): void {
   const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
-  const boolFlag = (k: string, flag: string): boolean | undefined => {
-    const v = opts[k];
-    if (v === undefined) return undefined;
-    if (v === true || v === "true") return true;
-    if (v === false || v === "false") return false;
-    throw new ControlError(`${flag}: "${v}" is not true or false`);
-  };
+  const boolFlag = (k: string, flag: string) => boolOption(opts, k, flag);
   if (str("port") !== undefined) {
     const port = Number(str("port"));
     if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -213,6 +221,10 @@ proxyOptions(program.command("run"))
     "TLS bootstrapping: when --kubeconfig has no valid client certificate, request one with this kubeconfig's credential",
   )
   .option("--cert-dir <dir>", "client and serving certificates (default <root-dir>/pki)")
+  .option(
+    "--rotate-certificates [bool]",
+    "renew the client certificate kept in --cert-dir before it expires (default true)",
+  )
   .option("--no-register-node", "do not register the Node object (it must exist)")
   .option("--node-labels <k=v,...>", "labels added to the Node at registration")
   .option("--register-with-taints <k=v:Effect,...>", "taints the Node is registered with")

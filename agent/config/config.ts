@@ -49,6 +49,11 @@ export interface NodeletConfig {
   bootstrapKubeconfig: string;
   /** Where client and serving certificates are kept (kubelet --cert-dir); empty = <rootDir>/pki. */
   certDir: string;
+  /**
+   * Renew the client certificate before it expires (kubelet rotateCertificates) when the kubeconfig
+   * uses <certDir>/kubelet-client-current.pem. Upstream's default is false; kubeadm sets true.
+   */
+  rotateCertificates: boolean;
   /** Register the Node object (kubelet --register-node). */
   registerNode: boolean;
   /** --node-labels */
@@ -118,6 +123,7 @@ export function defaultConfig(): NodeletConfig {
     kubeconfig: "",
     bootstrapKubeconfig: "",
     certDir: "",
+    rotateCertificates: true,
     registerNode: true,
     nodeLabels: {},
     registerWithTaints: [],

@@ -85,6 +85,7 @@ const READERS: Record<string, Reader> = {
   authentication: (v, out) => readAuthentication(v, out),
   authorization: (v, out) => readAuthorization(v, out),
   registerNode: bool("registerNode"),
+  rotateCertificates: bool("rotateCertificates"),
   registerWithTaints: (v, out) => {
     if (!Array.isArray(v)) throw new Error("must be a list of taints");
     out.registerWithTaints = v.map((t: { key?: unknown; value?: unknown; effect?: unknown }, i) => {

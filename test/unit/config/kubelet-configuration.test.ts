@@ -33,6 +33,7 @@ fileCheckFrequency: 5s
 crashLoopBackOff:
   maxContainerRestartPeriod: 60s
 containerLogMaxSize: 5Mi
+rotateCertificates: false
 serializeImagePulls: false
 `);
     assert.deepEqual(errors, []);
@@ -50,6 +51,7 @@ serializeImagePulls: false
       fileCheckFrequencyMs: 5000,
       crashLoopBackOffMaxMs: 60_000,
       containerLogMaxSizeBytes: 5 * 1024 * 1024,
+      rotateCertificates: false,
     });
   });
 
