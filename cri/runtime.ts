@@ -168,6 +168,14 @@ export interface ExecResult {
   stderr: Buffer;
 }
 
+/** Which streams an exec or attach session carries (CRI ExecRequest / AttachRequest). */
+export interface StreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
 export interface RuntimeVersion {
   runtimeName: string;
   runtimeVersion: string;
@@ -218,6 +226,12 @@ export interface Runtime {
   updateContainerResources(id: string, resources: LinuxResources): Promise<void>;
   /** timeoutSeconds 0 = no timeout. A timeout rejects with RuntimeError("DeadlineExceeded"). */
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
+  /** The URL of the runtime's streaming server that serves this exec session (SPDY or WebSocket). */
+  exec(id: string, cmd: string[], streams: StreamOptions): Promise<string>;
+  /** The URL of the runtime's streaming server that attaches to the container's own streams. */
+  attach(id: string, streams: StreamOptions): Promise<string>;
+  /** The URL of the runtime's streaming server that forwards to ports in the sandbox's network. */
+  portForward(sandboxId: string, ports: number[]): Promise<string>;
 
   /** Undefined when the image is not present. */
   imageStatus(image: string): Promise<ImageInfo | undefined>;

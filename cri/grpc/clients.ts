@@ -27,6 +27,9 @@ export interface RuntimeServiceClient extends grpc.Client {
   ContainerStatus: UnaryMethod;
   UpdateContainerResources: UnaryMethod;
   ExecSync: UnaryMethod;
+  Exec: UnaryMethod;
+  Attach: UnaryMethod;
+  PortForward: UnaryMethod;
 }
 
 export interface ImageServiceClient extends grpc.Client {

@@ -16,6 +16,7 @@ import type {
   SandboxConfig,
   SandboxStatus,
   SandboxSummary,
+  StreamOptions,
 } from "../runtime.ts";
 import { RuntimeError } from "../runtime.ts";
 import { type CriClients, callUnary, type LoadCriClientsOptions, loadCriClients } from "./clients.ts";
@@ -293,6 +294,36 @@ export class GrpcRuntime implements Runtime {
       seconds > 0 ? seconds * 1000 + this.timeouts.execSyncMargin : 0,
     );
     return { exitCode: res.exit_code, stdout: res.stdout, stderr: res.stderr };
+  }
+
+  async exec(id: string, cmd: string[], streams: StreamOptions): Promise<string> {
+    const res = await callUnary<{ url: string }>(
+      this.rt,
+      "Exec",
+      { container_id: id, cmd, ...streams },
+      this.timeouts.default,
+    );
+    return res.url;
+  }
+
+  async attach(id: string, streams: StreamOptions): Promise<string> {
+    const res = await callUnary<{ url: string }>(
+      this.rt,
+      "Attach",
+      { container_id: id, ...streams },
+      this.timeouts.default,
+    );
+    return res.url;
+  }
+
+  async portForward(sandboxId: string, ports: number[]): Promise<string> {
+    const res = await callUnary<{ url: string }>(
+      this.rt,
+      "PortForward",
+      { pod_sandbox_id: sandboxId, port: ports },
+      this.timeouts.default,
+    );
+    return res.url;
   }
 
   async imageStatus(image: string): Promise<ImageInfo | undefined> {
