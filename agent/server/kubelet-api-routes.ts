@@ -1,6 +1,7 @@
-// Which handler a kubelet API request goes to. Streaming (exec, attach, port-forward, run) and the
-// cAdvisor/stats family are known paths nodelet does not serve: they get a 501 saying so, not a 404.
+// Which handler a kubelet API request goes to. The cAdvisor/stats family and the kubelet's own CRI
+// streaming server (/cri) are known paths nodelet does not serve: they get a 501 saying so, not a 404.
 import { isSubpath } from "./request-attributes.ts";
+import { type StreamingKind, streamingKind } from "./streaming-request.ts";
 
 export type KubeletRoute =
   | { kind: "healthz" }
@@ -9,19 +10,13 @@ export type KubeletRoute =
   | { kind: "metrics" }
   | { kind: "metricsProbes" }
   | { kind: "containerLogs" }
+  | { kind: "streaming"; stream: StreamingKind }
   | { kind: "notImplemented"; message: string }
   | { kind: "methodNotAllowed" }
   | { kind: "notFound" };
 
-const STREAMING: readonly [string, string][] = [
-  ["/exec", "exec"],
-  ["/attach", "attach"],
-  ["/portForward", "port-forward"],
-  ["/run", "run"],
-  ["/cri", "CRI streaming"],
-];
-
 const UNSERVED: readonly [string, string][] = [
+  ["/cri", "CRI streaming (the runtime's streaming server is proxied by /exec, /attach, /portForward)"],
   ["/stats", "stats (the summary API)"],
   ["/metrics/cadvisor", "cAdvisor metrics"],
   ["/metrics/resource", "resource metrics"],
@@ -41,12 +36,11 @@ const GET_ONLY: Record<string, KubeletRoute> = {
 };
 
 export function kubeletRoute(method: string, path: string): KubeletRoute {
-  for (const [prefix, what] of STREAMING) {
-    if (isSubpath(path, prefix))
-      return {
-        kind: "notImplemented",
-        message: `nodelet does not implement ${what}: it needs SPDY/WebSocket streaming, which its kubelet API does not serve`,
-      };
+  const stream = streamingKind(path);
+  if (stream) {
+    // The kubelet registers /run for POST only; the sessions for GET (WebSocket) and POST (SPDY).
+    const allowed = stream === "run" ? method === "POST" : method === "GET" || method === "POST";
+    return allowed ? { kind: "streaming", stream } : { kind: "methodNotAllowed" };
   }
   const fixed = GET_ONLY[path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path];
   const route = fixed ?? (isSubpath(path, "/containerLogs") ? { kind: "containerLogs" as const } : undefined);

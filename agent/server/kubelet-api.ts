@@ -1,8 +1,10 @@
 // Builds the kubelet API (:10250) from the configuration: serving certificate, authenticators and
-// authorizer wired to the node's API client. Runs in cluster mode only, and not when the port is 0.
+// authorizer wired to the node's API client, and a CRI connection of its own for the streaming
+// calls (exec, attach, port-forward, run). Runs in cluster mode only, and not when the port is 0.
 import type { Server } from "node:https";
 import { hostname } from "node:os";
 import { readFile } from "node:fs/promises";
+import { GrpcRuntime } from "../../cri/grpc/index.ts";
 import type { ApiClient } from "../cluster/api-client.ts";
 import { certDir, type NodeletConfig } from "../config/config.ts";
 import type { Logger } from "../log.ts";
@@ -64,18 +66,27 @@ export async function startKubeletApi(config: NodeletConfig, d: KubeletApiDeps):
       : {}),
     log,
   });
-  return startKubeletApiServer({
-    address: config.address,
-    port: config.kubeletPort,
-    cert: serving.cert,
-    key: serving.key,
-    ...(clientCA ? { clientCA } : {}),
-    auth,
-    nodeName: config.nodeName,
-    source: d.source,
-    podLogsDir: config.podLogsDir,
-    health: d.health,
-    probeMetrics: d.probeMetrics,
-    log,
-  });
+  const runtime = await GrpcRuntime.connect(config.runtimeEndpoint, log);
+  try {
+    const server = await startKubeletApiServer({
+      address: config.address,
+      port: config.kubeletPort,
+      cert: serving.cert,
+      key: serving.key,
+      ...(clientCA ? { clientCA } : {}),
+      auth,
+      nodeName: config.nodeName,
+      source: d.source,
+      runtime,
+      podLogsDir: config.podLogsDir,
+      health: d.health,
+      probeMetrics: d.probeMetrics,
+      log,
+    });
+    server.once("close", () => runtime.close());
+    return server;
+  } catch (err) {
+    runtime.close();
+    throw err;
+  }
 }

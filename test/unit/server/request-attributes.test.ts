@@ -94,12 +94,20 @@ describe("kubeletRoute", () => {
     assert.deepEqual(kubeletRoute("POST", "/pods"), { kind: "methodNotAllowed" });
   });
 
-  it("answers streaming and unserved kubelet paths with what is not implemented", () => {
+  it("routes the streaming paths: sessions on GET and POST, /run on POST only", () => {
+    assert.deepEqual(kubeletRoute("POST", "/exec/ns/p/c"), { kind: "streaming", stream: "exec" });
+    assert.deepEqual(kubeletRoute("GET", "/exec/ns/p/uid/c"), { kind: "streaming", stream: "exec" });
+    assert.deepEqual(kubeletRoute("GET", "/attach/ns/p/c"), { kind: "streaming", stream: "attach" });
+    assert.deepEqual(kubeletRoute("POST", "/portForward/ns/p"), { kind: "streaming", stream: "portForward" });
+    assert.deepEqual(kubeletRoute("POST", "/run/ns/p/c"), { kind: "streaming", stream: "run" });
+    assert.deepEqual(kubeletRoute("GET", "/run/ns/p/c"), { kind: "methodNotAllowed" });
+    assert.deepEqual(kubeletRoute("PUT", "/exec/ns/p/c"), { kind: "methodNotAllowed" });
+    assert.deepEqual(kubeletRoute("GET", "/execute/ns/p/c"), { kind: "notFound" });
+  });
+
+  it("answers unserved kubelet paths with what is not implemented", () => {
     for (const [path, what] of [
-      ["/exec/ns/p/c", "exec"],
-      ["/attach/ns/p/c", "attach"],
-      ["/portForward/ns/p", "port-forward"],
-      ["/run/ns/p/c", "run"],
+      ["/cri/exec/abc", "CRI streaming"],
       ["/stats/summary", "stats"],
       ["/metrics/cadvisor", "cAdvisor"],
       ["/logs/", "node log files"],
