@@ -281,9 +281,9 @@ test("direct requests: 401 without credentials, 403 without rights, 200 with the
     (await kubeletGet("/containerLogs/default/printer/c?limitBytes=0", { token: tokens.reader })).status,
     422,
   );
-  const exec = await kubeletGet("/exec/default/printer/c?command=ls", { token: tokens.reader });
-  assert.equal(exec.status, 501);
-  assert.match(exec.body, /does not implement exec/);
+  const stats = await kubeletGet("/stats/summary", { token: tokens.reader });
+  assert.equal(stats.status, 501);
+  assert.match(stats.body, /does not implement stats/);
   const probes = await kubeletGet("/metrics/probes", { token: tokens.reader });
   assert.equal(probes.status, 200);
   const metrics = await kubeletGet("/metrics", { token: tokens.reader });
