@@ -292,6 +292,7 @@ export async function runDaemon(config: NodeletConfig, log: Logger): Promise<Run
       source: k,
       health,
       probeMetrics: () => probes.metricsText(),
+      runtime,
       log: log.child({ component: "kubelet-api" }),
     }).catch((err: unknown) => log.error({ err }, `kubelet API not started: ${(err as Error).message}`));
     if (api) servers.push({ close: () => api.close().closeAllConnections() });

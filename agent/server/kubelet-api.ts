@@ -4,10 +4,10 @@
 import type { Server } from "node:https";
 import { hostname } from "node:os";
 import { readFile } from "node:fs/promises";
-import { GrpcRuntime } from "../../cri/grpc/index.ts";
 import type { ApiClient } from "../cluster/api-client.ts";
 import { certDir, type NodeletConfig } from "../config/config.ts";
 import type { Logger } from "../log.ts";
+import type { StreamingRuntime } from "./container-streams.ts";
 import { KubeletApiAuth } from "./kubelet-api-auth.ts";
 import { startKubeletApiServer } from "./kubelet-api-server.ts";
 import type { PodSource } from "./pod-reader.ts";
@@ -22,6 +22,8 @@ export interface KubeletApiDeps {
   source: PodSource;
   health: () => { ok: boolean; reason: string };
   probeMetrics: () => string;
+  /** The daemon's runtime connection: exec, attach, port-forward and /run go through it. */
+  runtime: StreamingRuntime;
   log: Logger;
 }
 
@@ -66,27 +68,19 @@ export async function startKubeletApi(config: NodeletConfig, d: KubeletApiDeps):
       : {}),
     log,
   });
-  const runtime = await GrpcRuntime.connect(config.runtimeEndpoint, log);
-  try {
-    const server = await startKubeletApiServer({
-      address: config.address,
-      port: config.kubeletPort,
-      cert: serving.cert,
-      key: serving.key,
-      ...(clientCA ? { clientCA } : {}),
-      auth,
-      nodeName: config.nodeName,
-      source: d.source,
-      runtime,
-      podLogsDir: config.podLogsDir,
-      health: d.health,
-      probeMetrics: d.probeMetrics,
-      log,
-    });
-    server.once("close", () => runtime.close());
-    return server;
-  } catch (err) {
-    runtime.close();
-    throw err;
-  }
+  return startKubeletApiServer({
+    address: config.address,
+    port: config.kubeletPort,
+    cert: serving.cert,
+    key: serving.key,
+    ...(clientCA ? { clientCA } : {}),
+    auth,
+    nodeName: config.nodeName,
+    source: d.source,
+    runtime: d.runtime,
+    podLogsDir: config.podLogsDir,
+    health: d.health,
+    probeMetrics: d.probeMetrics,
+    log,
+  });
 }
