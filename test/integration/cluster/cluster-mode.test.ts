@@ -5,6 +5,7 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ApiFaultProxy, startApiFaultProxy } from "../../harness/api-fault-proxy.ts";
 import type { NetnsBridge } from "../../harness/api-bridge.ts";
+import { until } from "../../harness/until.ts";
 import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
 import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
 import { type NodeletHandle, startNodelet } from "../../harness/nodelet.ts";
@@ -20,22 +21,6 @@ type Json = any;
 
 async function getJson(args: string[]): Promise<Json> {
   return JSON.parse(await cp.kubectl([...args, "-o", "json"]));
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not in time ${last ? `(${(last as Error).message})` : ""}`);
-    await sleep(250);
-  }
 }
 
 function pod(name: string, spec: Json): string {

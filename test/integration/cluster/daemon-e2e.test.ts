@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { GrpcRuntime } from "../../../cri/grpc/index.ts";
 import { silentLogger } from "../../../agent/log.ts";
 import { ApiClient } from "../../../agent/cluster/api-client.ts";
@@ -14,6 +13,7 @@ import { CSR_PATH, type CsrList } from "../../../agent/cluster/bootstrap/csr-obj
 import { loadKubeconfig } from "../../../agent/cluster/kubeconfig.ts";
 import { exposeApiServer, type NetnsBridge } from "../../harness/api-bridge.ts";
 import { approveAndSign, writeBootstrapKubeconfig } from "../../harness/csr-signer.ts";
+import { until as poll } from "../../harness/until.ts";
 import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
 import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
 import { BUSYBOX_IMAGE } from "../../harness/images.ts";
@@ -39,33 +39,15 @@ const getJson = async (args: string[], namespace = NS): Promise<Json> =>
   JSON.parse(await cp.kubectl(["-n", namespace, ...args, "-o", "json"]));
 const apply = (obj: Json) => cp.kubectl(["apply", "-f", "-"], { input: JSON.stringify(obj) });
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const logTail = node
-        ?.logLines()
-        .slice(-15)
-        .map((l) => JSON.stringify(l))
-        .join("\n");
-      throw new Error(
-        `${what}: not in time${last ? ` (${(last as Error).message})` : ""}\n--- nodelet log ---\n${logTail}`,
-      );
-    }
-    await sleep(200);
-  }
-}
+const nodeLogTail = () =>
+  `--- nodelet log ---\n${(node?.logLines() ?? [])
+    .slice(-15)
+    .map((l) => JSON.stringify(l))
+    .join("\n")}`;
+
+/** Waits for fn, with the daemon's last log lines in the error. */
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
+  poll(what, fn, timeoutMs, nodeLogTail);
 
 function pod(name: string, spec: Json, labels: Record<string, string> = {}): Json {
   return {

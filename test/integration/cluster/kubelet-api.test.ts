@@ -12,8 +12,8 @@ import { request } from "node:https";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { exposeApiServer, type NetnsBridge } from "../../harness/api-bridge.ts";
+import { until } from "../../harness/until.ts";
 import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
 import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
 import { forwardIntoNetns, type NetnsForwarder } from "../../harness/netns-forwarder.ts";
@@ -28,26 +28,6 @@ let tokens: { nobody: string; reader: string };
 
 // biome-ignore lint/suspicious/noExplicitAny: kubectl JSON
 type Json = any;
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not in time ${last ? `(${(last as Error).message})` : ""}`);
-    await sleep(200);
-  }
-}
 
 /** The host's first non-loopback IPv4 address: what the node reports and the forwarder listens on. */
 function hostAddress(): string {

@@ -14,8 +14,8 @@ import { connect as tlsConnect } from "node:tls";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { exposeApiServer, type NetnsBridge } from "../../harness/api-bridge.ts";
+import { until } from "../../harness/until.ts";
 import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
 import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
 import { forwardIntoNetns, type NetnsForwarder } from "../../harness/netns-forwarder.ts";
@@ -31,26 +31,6 @@ const children = new Set<ChildProcess>();
 
 // biome-ignore lint/suspicious/noExplicitAny: kubectl JSON
 type Json = any;
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not in time ${last ? `(${(last as Error).message})` : ""}`);
-    await sleep(200);
-  }
-}
 
 function hostAddress(): string {
   for (const addrs of Object.values(networkInterfaces())) {
