@@ -3,143 +3,52 @@
 // its authentication (client certificate, TokenReview bearer tokens, anonymous refused) and
 // authorization (SubjectAccessReview).
 //
-// Topology: nodelet runs in containerd's network namespace; the API server on the host. The node
-// reports the host's own address (the API server refuses to proxy to loopback addresses) and a
-// port on which a harness forwarder listens on the host and connects into the namespace.
+// Topology: see test/harness/kubelet-api-node.ts.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { request } from "node:https";
-import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { exposeApiServer, type NetnsBridge } from "../../harness/api-bridge.ts";
+import type { ControlPlaneHandle } from "../../harness/control-plane.ts";
+import {
+  busyboxPod,
+  type KubeletApiNode,
+  type KubeletRequestOptions,
+  kubeletRequest,
+  serviceAccountToken,
+  startKubeletApiNode,
+} from "../../harness/kubelet-api-node.ts";
 import { until } from "../../harness/until.ts";
-import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
-import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
-import { forwardIntoNetns, type NetnsForwarder } from "../../harness/netns-forwarder.ts";
-import { type NodeletHandle, startNodelet } from "../../harness/nodelet.ts";
 
-let ctd: ContainerdHandle;
+let kn: KubeletApiNode;
 let cp: ControlPlaneHandle;
-let bridge: NetnsBridge;
-let forwarder: NetnsForwarder;
-let node: NodeletHandle;
 let tokens: { nobody: string; reader: string };
 
 // biome-ignore lint/suspicious/noExplicitAny: kubectl JSON
 type Json = any;
-
-/** The host's first non-loopback IPv4 address: what the node reports and the forwarder listens on. */
-function hostAddress(): string {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  throw new Error("the host has no non-loopback IPv4 address for the node to report");
-}
 
 function pod(
   name: string,
   command: string,
   o: { mounts?: Json[]; volumes?: Json[]; restartPolicy?: string } = {},
 ): string {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace: "default" },
-    spec: {
-      nodeName: "test-node",
-      automountServiceAccountToken: false,
-      terminationGracePeriodSeconds: 0,
-      containers: [
-        {
-          name: "c",
-          image: "busybox:1.36",
-          imagePullPolicy: "Never",
-          command: ["sh", "-c", command],
-          volumeMounts: o.mounts ?? [],
-        },
-      ],
-      volumes: o.volumes ?? [],
-      restartPolicy: o.restartPolicy ?? "Always",
-    },
+  return busyboxPod(name, command, {
+    container: { volumeMounts: o.mounts ?? [] },
+    spec: { volumes: o.volumes ?? [], restartPolicy: o.restartPolicy ?? "Always" },
   });
 }
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/** A request straight to the kubelet API (through the forwarder), verifying its serving certificate. */
-function kubeletGet(
-  path: string,
-  auth: { token?: string; cert?: Buffer; key?: Buffer } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: forwarder.host,
-        port: forwarder.port,
-        path,
-        ca: readFileSync(join(node.rootDir, "pki", "kubelet.crt")),
-        ...(auth.token ? { headers: { authorization: `Bearer ${auth.token}` } } : {}),
-        ...(auth.cert ? { cert: auth.cert, key: auth.key } : {}),
-        agent: false,
-        timeout: 10_000,
-      },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => {
-          body += c;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`GET ${path}: timeout`)));
-    req.on("error", reject);
-    req.end();
-  });
+function kubeletGet(path: string, auth: Omit<KubeletRequestOptions, "method"> = {}) {
+  return kubeletRequest(kn, path, auth);
 }
 
 before(async () => {
-  const address = hostAddress();
-  const [c, p] = await Promise.allSettled([startContainerd(), startControlPlane()]);
-  if (c.status === "fulfilled") ctd = c.value;
-  if (p.status === "fulfilled") cp = p.value;
-  if (c.status === "rejected") throw c.reason;
-  if (p.status === "rejected") throw p.reason;
-  bridge = await exposeApiServer(cp, ctd.netns);
-  // The kubelet API listens on the same port number inside the namespace (nothing else is there).
-  forwarder = await forwardIntoNetns(ctd.netns, { listenHost: address });
-  node = await startNodelet(ctd, {
-    extraArgs: [
-      "--kubeconfig",
-      cp.nodeKubeconfig("test-node", { server: bridge.url }),
-      "--node-ip",
-      address,
-      "--port",
-      String(forwarder.port),
-      "--client-ca-file",
-      cp.caFile,
-      "--proxy-mode",
-      "none",
-      "--crashloop-initial",
-      "1s",
-    ],
-    logLevel: "info",
-  });
-  const setup = [
-    "create serviceaccount nobody",
-    "create serviceaccount reader",
-    "create clusterrolebinding reader-kubelet-api --clusterrole=system:kubelet-api-admin --serviceaccount=default:reader",
-  ];
-  for (const cmd of setup) await cp.kubectl(cmd.split(" "));
+  kn = await startKubeletApiNode({ extraArgs: ["--crashloop-initial", "1s"] });
+  cp = kn.cp;
   const [nobody, reader] = await Promise.all([
-    cp.kubectl(["create", "token", "nobody"]),
-    cp.kubectl(["create", "token", "reader"]),
+    serviceAccountToken(cp, "nobody"),
+    serviceAccountToken(cp, "reader", { clusterRole: "system:kubelet-api-admin" }),
   ]);
-  tokens = { nobody: nobody.trim(), reader: reader.trim() };
+  tokens = { nobody, reader };
   await cp.kubectl(["create", "-f", "-"], {
     input: pod("printer", "for i in 1 2 3 4 5; do echo line-$i; done; exec sleep 3600"),
   });
@@ -155,11 +64,7 @@ before(async () => {
 });
 
 after(async () => {
-  await node?.stop();
-  await forwarder?.stop();
-  await bridge?.stop();
-  await cp?.stop();
-  await ctd?.stop();
+  await kn?.stop();
 });
 
 test("kubectl logs through the API server: all lines, --tail, --timestamps, --limit-bytes", async () => {

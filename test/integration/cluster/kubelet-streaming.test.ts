@@ -3,41 +3,31 @@
 // containerd (CRI Exec/Attach/PortForward) for a streaming URL and proxies the upgraded connection
 // to it. Direct requests show the gate (401/403) and the kubelet's errors; /run answers ExecSync.
 //
-// Topology as in kubelet-api.test.ts: nodelet in containerd's network namespace (where containerd's
-// streaming server listens on 127.0.0.1), the API server on the host reaching it through a forwarder.
+// Topology: see test/harness/kubelet-api-node.ts (containerd's streaming server listens on 127.0.0.1
+// inside the namespace where nodelet runs).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
-import { request } from "node:https";
 import { connect as tlsConnect } from "node:tls";
-import { networkInterfaces } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { exposeApiServer, type NetnsBridge } from "../../harness/api-bridge.ts";
+import type { ControlPlaneHandle } from "../../harness/control-plane.ts";
+import {
+  busyboxPod,
+  type KubeletApiNode,
+  kubeletApiTarget,
+  kubeletRequest as kubeletApiRequest,
+  serviceAccountToken,
+  startKubeletApiNode,
+} from "../../harness/kubelet-api-node.ts";
 import { until } from "../../harness/until.ts";
-import { type ContainerdHandle, startContainerd } from "../../harness/containerd.ts";
-import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
-import { forwardIntoNetns, type NetnsForwarder } from "../../harness/netns-forwarder.ts";
-import { type NodeletHandle, startNodelet } from "../../harness/nodelet.ts";
 
-let ctd: ContainerdHandle;
+let kn: KubeletApiNode;
 let cp: ControlPlaneHandle;
-let bridge: NetnsBridge;
-let forwarder: NetnsForwarder;
-let node: NodeletHandle;
 let tokens: { nobody: string; admin: string };
 const children = new Set<ChildProcess>();
 
 // biome-ignore lint/suspicious/noExplicitAny: kubectl JSON
 type Json = any;
-
-function hostAddress(): string {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  throw new Error("the host has no non-loopback IPv4 address for the node to report");
-}
 
 function startKubectl(args: readonly string[]): ChildProcess {
   const child = spawn(cp.binaries.kubectl, [`--kubeconfig=${cp.adminKubeconfig}`, ...args], {
@@ -73,59 +63,11 @@ async function kubectl(args: readonly string[], input?: string, timeoutMs = 20_0
 }
 
 function pod(name: string, command: string, container: Json = {}): string {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace: "default" },
-    spec: {
-      nodeName: "test-node",
-      automountServiceAccountToken: false,
-      terminationGracePeriodSeconds: 0,
-      restartPolicy: "Never",
-      containers: [
-        {
-          name: "c",
-          image: "busybox:1.36",
-          imagePullPolicy: "Never",
-          command: ["sh", "-c", command],
-          ...container,
-        },
-      ],
-    },
-  });
+  return busyboxPod(name, command, { container, spec: { restartPolicy: "Never" } });
 }
 
-/** A request straight to the kubelet API (through the forwarder). */
-function kubeletRequest(
-  method: string,
-  path: string,
-  token?: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        method,
-        host: forwarder.host,
-        port: forwarder.port,
-        path,
-        ca: readFileSync(join(node.rootDir, "pki", "kubelet.crt")),
-        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
-        agent: false,
-        timeout: 10_000,
-      },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => {
-          body += c;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timeout`)));
-    req.on("error", reject);
-    req.end();
-  });
+function kubeletRequest(method: string, path: string, token?: string) {
+  return kubeletApiRequest(kn, path, { method, token });
 }
 
 /**
@@ -137,16 +79,13 @@ function websocketExec(
   token: string,
 ): Promise<{ response: string; streams: Map<number, string> }> {
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({
-      host: forwarder.host,
-      port: forwarder.port,
-      ca: readFileSync(join(node.rootDir, "pki", "kubelet.crt")),
-    });
+    const target = kubeletApiTarget(kn);
+    const socket = tlsConnect(target);
     socket.on("error", reject);
     socket.write(
       [
         `GET ${path} HTTP/1.1`,
-        `Host: ${forwarder.host}:${forwarder.port}`,
+        `Host: ${target.host}:${target.port}`,
         `Authorization: Bearer ${token}`,
         "Connection: Upgrade",
         "Upgrade: websocket",
@@ -198,43 +137,13 @@ async function running(name: string): Promise<void> {
 }
 
 before(async () => {
-  const address = hostAddress();
-  const [c, p] = await Promise.allSettled([startContainerd(), startControlPlane()]);
-  if (c.status === "fulfilled") ctd = c.value;
-  if (p.status === "fulfilled") cp = p.value;
-  if (c.status === "rejected") throw c.reason;
-  if (p.status === "rejected") throw p.reason;
-  bridge = await exposeApiServer(cp, ctd.netns);
-  forwarder = await forwardIntoNetns(ctd.netns, { listenHost: address });
-  node = await startNodelet(ctd, {
-    extraArgs: [
-      "--kubeconfig",
-      cp.nodeKubeconfig("test-node", { server: bridge.url }),
-      "--node-ip",
-      address,
-      "--port",
-      String(forwarder.port),
-      "--client-ca-file",
-      cp.caFile,
-      "--proxy-mode",
-      "none",
-    ],
-    logLevel: "info",
-  });
-  await cp.kubectl(["create", "serviceaccount", "nobody"]);
-  await cp.kubectl(["create", "serviceaccount", "admin"]);
-  await cp.kubectl([
-    "create",
-    "clusterrolebinding",
-    "admin-kubelet-api",
-    "--clusterrole=system:kubelet-api-admin",
-    "--serviceaccount=default:admin",
-  ]);
+  kn = await startKubeletApiNode();
+  cp = kn.cp;
   const [nobody, admin] = await Promise.all([
-    cp.kubectl(["create", "token", "nobody"]),
-    cp.kubectl(["create", "token", "admin"]),
+    serviceAccountToken(cp, "nobody"),
+    serviceAccountToken(cp, "admin", { clusterRole: "system:kubelet-api-admin" }),
   ]);
-  tokens = { nobody: nobody.trim(), admin: admin.trim() };
+  tokens = { nobody, admin };
   // A shell that also serves HTTP on 8080 inside the pod (for port-forward).
   await cp.kubectl(["create", "-f", "-"], {
     input: pod(
@@ -254,11 +163,7 @@ before(async () => {
 
 after(async () => {
   for (const child of children) child.kill("SIGKILL");
-  await node?.stop();
-  await forwarder?.stop();
-  await bridge?.stop();
-  await cp?.stop();
-  await ctd?.stop();
+  await kn?.stop();
 });
 
 test("kubectl exec: stdout, stderr and the exit code come back separately", async () => {
