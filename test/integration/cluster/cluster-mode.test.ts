@@ -15,6 +15,8 @@ let cp: ControlPlaneHandle;
 let proxy: ApiFaultProxy;
 let bridge: NetnsBridge;
 let node: NodeletHandle;
+/** The Ready condition's lastTransitionTime when the Node first went Ready. */
+let readySince: string;
 
 // biome-ignore lint/suspicious/noExplicitAny: kubectl JSON
 type Json = any;
@@ -77,6 +79,7 @@ test("the Node registers, goes Ready and its Lease is renewed", async () => {
   const lease = await until("node Lease", () =>
     getJson(["-n", "kube-node-lease", "get", "lease", "test-node"]),
   );
+  readySince = n.status.conditions.find((c: Json) => c.type === "Ready").lastTransitionTime;
   assert.equal(lease.spec.holderIdentity, "test-node");
   assert.equal(lease.spec.leaseDurationSeconds, 40);
   const nodeEvents = await until("node events", async () => {
@@ -313,4 +316,39 @@ test("a 60 s API outage loses no status update, and pods keep running", async ()
     const j = await getJson(["get", "node", "test-node"]);
     return j.status.conditions.find((c: Json) => c.type === "Ready")?.status === "True";
   });
+});
+
+test("the Node stayed Ready all along (over a minute) and renewed its Lease every 10 s when it could", async () => {
+  const ready = (await getJson(["get", "node", "test-node"])).status.conditions.find(
+    (c: Json) => c.type === "Ready",
+  );
+  assert.equal(ready.status, "True");
+  assert.equal(ready.lastTransitionTime, readySince, "Ready never flipped");
+  // The Lease's creation counts as its first renewal; renewals are ~10 s apart except across the
+  // 60 s outage, when none can land.
+  const renewalTimes = () =>
+    proxy.requests
+      .filter(
+        (r) =>
+          (r.method === "PUT" && r.path.endsWith("/leases/test-node") && r.status === 200) ||
+          (r.method === "POST" && r.path.endsWith("/kube-node-lease/leases") && r.status === 201),
+      )
+      .map((r) => r.at);
+  const gapsOf = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
+  const renewals = await until(
+    "Lease renewals over more than a minute, at the 10 s pace after the outage",
+    async () => {
+      const r = renewalTimes();
+      const regular = gapsOf(r).some((g) => g > 8_000 && g < 12_500);
+      return r.length > 2 && r.at(-1)! - r[0]! > 60_000 && regular ? r : undefined;
+    },
+    25_000,
+    () =>
+      proxy.requests
+        .filter((r) => r.path.includes("/leases"))
+        .map((r) => `${r.at} ${r.method} ${r.path} ${r.status} ${r.outcome}`)
+        .join("\n"),
+  );
+  const long = gapsOf(renewals).filter((g) => g > 12_500);
+  assert.ok(long.length <= 1, `gaps between renewals: ${gapsOf(renewals).join(", ")} ms`);
 });
