@@ -176,6 +176,23 @@ export interface StreamOptions {
   tty: boolean;
 }
 
+/** A container's usage as CRI ContainerStats reports it; figures absent when the runtime has none. */
+export interface ContainerStats {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  cpu?: {
+    /** Unix nanoseconds as a decimal string. */
+    timestamp: string;
+    /** Cumulative CPU time in nanoseconds, decimal string. */
+    usageCoreNanoSeconds: string;
+  };
+  memory?: {
+    timestamp: string;
+    workingSetBytes: string;
+  };
+}
+
 export interface RuntimeVersion {
   runtimeName: string;
   runtimeVersion: string;
@@ -232,6 +249,9 @@ export interface Runtime {
   attach(id: string, streams: StreamOptions): Promise<string>;
   /** The URL of the runtime's streaming server that forwards to ports in the sandbox's network. */
   portForward(sandboxId: string, ports: number[]): Promise<string>;
+
+  /** Usage of every container the runtime knows (CRI ListContainerStats). */
+  listContainerStats(): Promise<ContainerStats[]>;
 
   /** Undefined when the image is not present. */
   imageStatus(image: string): Promise<ImageInfo | undefined>;

@@ -30,6 +30,7 @@ export interface RuntimeServiceClient extends grpc.Client {
   Exec: UnaryMethod;
   Attach: UnaryMethod;
   PortForward: UnaryMethod;
+  ListContainerStats: UnaryMethod;
 }
 
 export interface ImageServiceClient extends grpc.Client {

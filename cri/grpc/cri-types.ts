@@ -164,3 +164,17 @@ export interface CriExecSyncResponse {
   stderr: Buffer;
   exit_code: number;
 }
+
+export interface CriUInt64Value {
+  value: Int64;
+}
+
+export interface CriContainerStats {
+  attributes?: {
+    id: string;
+    metadata?: { name: string; attempt: number };
+    labels?: Record<string, string>;
+  };
+  cpu?: { timestamp: Int64; usage_core_nano_seconds?: CriUInt64Value | null } | null;
+  memory?: { timestamp: Int64; working_set_bytes?: CriUInt64Value | null } | null;
+}

@@ -4,6 +4,7 @@
 import type { Logger } from "../../agent/log.ts";
 import type {
   ContainerConfig,
+  ContainerStats,
   ContainerStatus,
   ContainerSummary,
   ExecResult,
@@ -22,6 +23,7 @@ import { RuntimeError } from "../runtime.ts";
 import { type CriClients, callUnary, type LoadCriClientsOptions, loadCriClients } from "./clients.ts";
 import type {
   CriContainer,
+  CriContainerStats,
   CriContainerStatus,
   CriExecSyncResponse,
   CriImage,
@@ -33,6 +35,7 @@ import type {
 import { isNotFound } from "./errors.ts";
 import {
   fromCriContainer,
+  fromCriContainerStats,
   fromCriContainerStatus,
   fromCriImage,
   fromCriRuntimeCondition,
@@ -324,6 +327,16 @@ export class GrpcRuntime implements Runtime {
       this.timeouts.default,
     );
     return res.url;
+  }
+
+  async listContainerStats(): Promise<ContainerStats[]> {
+    const res = await callUnary<{ stats: CriContainerStats[] }>(
+      this.rt,
+      "ListContainerStats",
+      { filter: {} },
+      this.timeouts.default,
+    );
+    return res.stats.map(fromCriContainerStats);
   }
 
   async imageStatus(image: string): Promise<ImageInfo | undefined> {

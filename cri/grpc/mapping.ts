@@ -2,6 +2,7 @@
 // request/response objects (snake_case, enum names, int64 as decimal strings). No I/O here.
 import type {
   ContainerConfig,
+  ContainerStats,
   ContainerState,
   ContainerStatus,
   ContainerSummary,
@@ -21,6 +22,7 @@ import type {
   CriAuthConfig,
   CriContainer,
   CriContainerConfig,
+  CriContainerStats,
   CriContainerStatus,
   CriImage,
   CriLinuxContainerResources,
@@ -261,4 +263,20 @@ export function fromCriVersion(v: CriVersionResponse): RuntimeVersion {
     runtimeVersion: v.runtime_version,
     runtimeApiVersion: v.runtime_api_version,
   };
+}
+
+/** A figure the runtime did not fill (no UInt64Value, or a zero timestamp) is left out. */
+export function fromCriContainerStats(s: CriContainerStats): ContainerStats {
+  const out: ContainerStats = {
+    id: s.attributes?.id ?? "",
+    name: s.attributes?.metadata?.name ?? "",
+    labels: s.attributes?.labels ?? {},
+  };
+  const cpu = s.cpu?.usage_core_nano_seconds;
+  if (s.cpu && cpu && s.cpu.timestamp !== "0")
+    out.cpu = { timestamp: String(s.cpu.timestamp), usageCoreNanoSeconds: String(cpu.value) };
+  const memory = s.memory?.working_set_bytes;
+  if (s.memory && memory && s.memory.timestamp !== "0")
+    out.memory = { timestamp: String(s.memory.timestamp), workingSetBytes: String(memory.value) };
+  return out;
 }
