@@ -1,5 +1,6 @@
-// Which handler a kubelet API request goes to. The cAdvisor/stats family and the kubelet's own CRI
-// streaming server (/cri) are known paths nodelet does not serve: they get a 501 saying so, not a 404.
+// Which handler a kubelet API request goes to. The cAdvisor/stats family (all but /metrics/resource)
+// and the kubelet's own CRI streaming server (/cri) are known paths nodelet does not serve: they get
+// a 501 saying so, not a 404.
 import { isSubpath } from "./request-attributes.ts";
 import { type StreamingKind, streamingKind } from "./streaming-request.ts";
 
@@ -9,6 +10,7 @@ export type KubeletRoute =
   | { kind: "runningpods" }
   | { kind: "metrics" }
   | { kind: "metricsProbes" }
+  | { kind: "metricsResource" }
   | { kind: "containerLogs" }
   | { kind: "streaming"; stream: StreamingKind }
   | { kind: "notImplemented"; message: string }
@@ -19,7 +21,6 @@ const UNSERVED: readonly [string, string][] = [
   ["/cri", "CRI streaming (the runtime's streaming server is proxied by /exec, /attach, /portForward)"],
   ["/stats", "stats (the summary API)"],
   ["/metrics/cadvisor", "cAdvisor metrics"],
-  ["/metrics/resource", "resource metrics"],
   ["/spec", "machine spec"],
   ["/logs", "node log files"],
   ["/configz", "configz"],
@@ -33,6 +34,7 @@ const GET_ONLY: Record<string, KubeletRoute> = {
   "/runningpods": { kind: "runningpods" },
   "/metrics": { kind: "metrics" },
   "/metrics/probes": { kind: "metricsProbes" },
+  "/metrics/resource": { kind: "metricsResource" },
 };
 
 export function kubeletRoute(method: string, path: string): KubeletRoute {

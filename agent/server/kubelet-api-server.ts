@@ -13,6 +13,8 @@ import { serveStreaming, serveStreamingUpgrade } from "./kubelet-api-streaming.t
 import { kubeletMetricsText, processSample } from "./kubelet-metrics.ts";
 import type { StreamingRuntime } from "./container-streams.ts";
 import { type PodSource, podList, runningPodList } from "./pod-reader.ts";
+import { resourceMetricsText } from "./resource-metrics.ts";
+import { collectResourceStats, type StatsRuntime } from "./resource-stats.ts";
 import { rawErrorResponse } from "./stream-proxy-headers.ts";
 
 export interface KubeletApiServerOptions {
@@ -25,8 +27,8 @@ export interface KubeletApiServerOptions {
   auth: KubeletApiAuth;
   nodeName: string;
   source: PodSource;
-  /** Exec, attach, port-forward and /run go to this runtime. */
-  runtime: StreamingRuntime;
+  /** Exec, attach, port-forward and /run go to this runtime; /metrics/resource asks it for container stats. */
+  runtime: StreamingRuntime & StatsRuntime;
   podLogsDir: string;
   health: () => { ok: boolean; reason: string };
   /** Prometheus text of the probe counters. */
@@ -133,6 +135,12 @@ async function serve(o: KubeletApiServerOptions, req: IncomingMessage, res: Serv
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
       res.end(o.probeMetrics());
       return;
+    case "metricsResource": {
+      const stats = await collectResourceStats({ source: o.source, runtime: o.runtime, log: o.log });
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+      res.end(resourceMetricsText(stats));
+      return;
+    }
     case "containerLogs":
       return handleContainerLogs(o.source, o.podLogsDir, req, res, url, "kubelet");
     case "streaming":

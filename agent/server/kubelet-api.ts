@@ -11,6 +11,7 @@ import type { StreamingRuntime } from "./container-streams.ts";
 import { KubeletApiAuth } from "./kubelet-api-auth.ts";
 import { startKubeletApiServer } from "./kubelet-api-server.ts";
 import type { PodSource } from "./pod-reader.ts";
+import type { StatsRuntime } from "./resource-stats.ts";
 import { loadServingCert } from "./serving-cert.ts";
 import { servingCertNames } from "./serving-cert-names.ts";
 import { TokenReviewAuthenticator } from "./token-authenticator.ts";
@@ -22,8 +23,8 @@ export interface KubeletApiDeps {
   source: PodSource;
   health: () => { ok: boolean; reason: string };
   probeMetrics: () => string;
-  /** The daemon's runtime connection: exec, attach, port-forward and /run go through it. */
-  runtime: StreamingRuntime;
+  /** The daemon's runtime connection: exec, attach, port-forward, /run and container stats go through it. */
+  runtime: StreamingRuntime & StatsRuntime;
   log: Logger;
 }
 

@@ -130,6 +130,27 @@ test("nodes/proxy through the API server: the kubelet's pod list and healthz", a
   assert.equal(await cp.kubectl(["get", "--raw", "/api/v1/nodes/test-node/proxy/healthz"]), "ok");
 });
 
+test("nodes/proxy/metrics/resource: the running pod's container, pod and node usage (what kubectl top reads)", async () => {
+  const text = await cp.kubectl(["get", "--raw", "/api/v1/nodes/test-node/proxy/metrics/resource"]);
+  const value = (series: string): number => {
+    const m = new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+) (\\d+)$`, "m").exec(text);
+    assert.ok(m, `no sample ${series} in:\n${text}`);
+    // Each sample carries the time it was measured (ms), recent.
+    assert.ok(Math.abs(Date.now() - Number(m[2])) < 5 * 60_000, `${series} stamped ${m[2]}`);
+    return Number(m[1]);
+  };
+  const c = 'container="c",namespace="default",pod="printer"';
+  const p = 'namespace="default",pod="printer"';
+  assert.ok(value(`container_cpu_usage_seconds_total{${c}}`) > 0);
+  assert.ok(value(`container_memory_working_set_bytes{${c}}`) > 0);
+  assert.ok(value(`container_start_time_seconds{${c}}`) > 1.7e9);
+  assert.ok(value(`pod_cpu_usage_seconds_total{${p}}`) > 0);
+  assert.ok(value(`pod_memory_working_set_bytes{${p}}`) > 0);
+  assert.ok(value("node_cpu_usage_seconds_total") > 0);
+  assert.ok(value("node_memory_working_set_bytes") > 0);
+  assert.match(text, /^scrape_error 0$/m);
+});
+
 test("direct requests: 401 without credentials, 403 without rights, 200 with them", async () => {
   const anonymous = await kubeletGet("/pods");
   assert.deepEqual(anonymous, { status: 401, body: "Unauthorized\n" });
