@@ -35,7 +35,11 @@ async function untilNoSandboxes(cri: CriClients): Promise<void> {
 
 /** Manifests directory → every container running, as `nodelet get pods` shows it. */
 async function standaloneRound(ctd: ContainerdHandle, cri: CriClients, pods: number): Promise<Figures> {
-  const node = await startNodelet(ctd, { name: `standalone-${pods}`, extraArgs: ["--healthz-port", "0"] });
+  const node = await startNodelet(ctd, {
+    name: `standalone-${pods}`,
+    extraArgs: ["--healthz-port", "0"],
+    logLevel: "info",
+  });
   try {
     const latency: number[] = [];
     const t0 = Date.now();
@@ -84,6 +88,7 @@ async function clusterRound(
       "--healthz-port",
       "0",
     ],
+    logLevel: "info",
   });
   const admin = new ApiClient(loadKubeconfig(cp.adminKubeconfig));
   const abort = new AbortController();
