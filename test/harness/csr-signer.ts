@@ -3,16 +3,12 @@
 // kube-controller-manager runs, its CSR approver and signer done by hand through the real API:
 // `kubectl certificate approve`, then the request signed with the test CA by openssl and written
 // to the CSR's status subresource.
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { ApiClient } from "../../agent/cluster/api-client.ts";
 import { CSR_PATH, type CertificateSigningRequest } from "../../agent/cluster/bootstrap/csr-object.ts";
 import type { ControlPlaneHandle } from "./control-plane.ts";
 import { signWithCaForDates } from "./dated-cert.ts";
-
-const run = promisify(execFile);
 
 /** Writes `<dir>/bootstrap.kubeconfig` for `server` (default the API server itself); returns its path. */
 export async function writeBootstrapKubeconfig(
@@ -74,48 +70,17 @@ export async function approveAndSign(
   cp: ControlPlaneHandle,
   admin: ApiClient,
   name: string,
-  validity?: { from: Date; to: Date },
+  validity: { from: Date; to: Date } = { from: new Date(), to: new Date(Date.now() + 86_400_000) },
 ): Promise<void> {
   await cp.kubectl(["certificate", "approve", name]);
   const csr = await admin.get<CertificateSigningRequest>(`${CSR_PATH}/${name}`);
-  if (validity) {
-    const certPem = await signWithCaForDates({
-      requestPem: Buffer.from(csr.spec.request, "base64").toString("utf8"),
-      caCertFile: cp.caFile,
-      caKeyFile: join(cp.dir, "ca.key"),
-      extensions: CLIENT_CERT_EXTENSIONS,
-      ...validity,
-    });
-    csr.status = { ...csr.status, certificate: Buffer.from(certPem).toString("base64") };
-    await admin.update(`${CSR_PATH}/${name}/status`, csr);
-    return;
-  }
-  const work = mkdtempSync(join(cp.dir, "sign-"));
-  try {
-    writeFileSync(join(work, "req.pem"), Buffer.from(csr.spec.request, "base64"));
-    writeFileSync(join(work, "ext"), CLIENT_CERT_EXTENSIONS);
-    await run("openssl", [
-      "x509",
-      "-req",
-      "-in",
-      join(work, "req.pem"),
-      "-CA",
-      cp.caFile,
-      "-CAkey",
-      join(cp.dir, "ca.key"),
-      "-set_serial",
-      String(Date.now()),
-      "-days",
-      "1",
-      "-sha256",
-      "-extfile",
-      join(work, "ext"),
-      "-out",
-      join(work, "cert.pem"),
-    ]);
-    csr.status = { ...csr.status, certificate: readFileSync(join(work, "cert.pem")).toString("base64") };
-    await admin.update(`${CSR_PATH}/${name}/status`, csr);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const certPem = await signWithCaForDates({
+    requestPem: Buffer.from(csr.spec.request, "base64").toString("utf8"),
+    caCertFile: cp.caFile,
+    caKeyFile: join(cp.dir, "ca.key"),
+    extensions: CLIENT_CERT_EXTENSIONS,
+    ...validity,
+  });
+  csr.status = { ...csr.status, certificate: Buffer.from(certPem).toString("base64") };
+  await admin.update(`${CSR_PATH}/${name}/status`, csr);
 }
