@@ -57,6 +57,8 @@ export interface CallTimeouts {
   stopContainerMargin: number;
   /** Added to ExecSync's own timeout (the runtime enforces that one and answers DEADLINE_EXCEEDED). */
   execSyncMargin: number;
+  /** ListContainerStats answers a metrics scrape, whose scraper gives up long before `default`. */
+  stats: number;
 }
 
 export const defaultCallTimeouts: CallTimeouts = {
@@ -65,6 +67,7 @@ export const defaultCallTimeouts: CallTimeouts = {
   pullImage: 30 * 60_000,
   stopContainerMargin: 30_000,
   execSyncMargin: 30_000,
+  stats: 10_000,
 };
 
 export interface GrpcRuntimeOptions extends LoadCriClientsOptions {
@@ -334,7 +337,7 @@ export class GrpcRuntime implements Runtime {
       this.rt,
       "ListContainerStats",
       { filter: {} },
-      this.timeouts.default,
+      this.timeouts.stats,
     );
     return res.stats.map(fromCriContainerStats);
   }
