@@ -82,30 +82,39 @@ const containerLabels = (c: ContainerUsage) => ({
 });
 const podLabels = (p: PodKey) => ({ namespace: p.namespace, pod: p.pod });
 
+/** The cpu and working-set families of one scope (container, node, pod), upstream's help texts. */
+function usageFamilies<T extends Usage>(
+  scope: string,
+  rows: readonly T[],
+  labels: (row: T) => Record<string, string>,
+): string[] {
+  return [
+    ...family({
+      name: `${scope}_cpu_usage_seconds_total`,
+      help: `Cumulative cpu time consumed by the ${scope} in core-seconds`,
+      type: "counter",
+      rows,
+      sample: (r) => r.cpuSeconds,
+      labels,
+    }),
+    ...family({
+      name: `${scope}_memory_working_set_bytes`,
+      help: `Current working set of the ${scope} in bytes`,
+      type: "gauge",
+      rows,
+      sample: (r) => r.workingSetBytes,
+      labels,
+    }),
+  ];
+}
+
 export function resourceMetricsText(stats: ResourceStats): string {
   const byName = (a: ContainerUsage, b: ContainerUsage) =>
     `${a.namespace}/${a.pod}/${a.container}`.localeCompare(`${b.namespace}/${b.pod}/${b.container}`);
   const containers = [...stats.containers].sort(byName);
-  const pods = podUsage(containers);
-  const node = [stats.node];
   const error = stats.scrapeError ? 1 : 0;
   return [
-    ...family({
-      name: "container_cpu_usage_seconds_total",
-      help: "Cumulative cpu time consumed by the container in core-seconds",
-      type: "counter",
-      rows: containers,
-      sample: (c) => c.cpuSeconds,
-      labels: containerLabels,
-    }),
-    ...family({
-      name: "container_memory_working_set_bytes",
-      help: "Current working set of the container in bytes",
-      type: "gauge",
-      rows: containers,
-      sample: (c) => c.workingSetBytes,
-      labels: containerLabels,
-    }),
+    ...usageFamilies("container", containers, containerLabels),
     ...family({
       name: "container_start_time_seconds",
       help: "Start time of the container since unix epoch in seconds",
@@ -114,38 +123,8 @@ export function resourceMetricsText(stats: ResourceStats): string {
       sample: (c) => c.startTime,
       labels: containerLabels,
     }),
-    ...family({
-      name: "node_cpu_usage_seconds_total",
-      help: "Cumulative cpu time consumed by the node in core-seconds",
-      type: "counter",
-      rows: node,
-      sample: (n) => n.cpuSeconds,
-      labels: () => ({}),
-    }),
-    ...family({
-      name: "node_memory_working_set_bytes",
-      help: "Current working set of the node in bytes",
-      type: "gauge",
-      rows: node,
-      sample: (n) => n.workingSetBytes,
-      labels: () => ({}),
-    }),
-    ...family({
-      name: "pod_cpu_usage_seconds_total",
-      help: "Cumulative cpu time consumed by the pod in core-seconds",
-      type: "counter",
-      rows: pods,
-      sample: (p) => p.cpuSeconds,
-      labels: podLabels,
-    }),
-    ...family({
-      name: "pod_memory_working_set_bytes",
-      help: "Current working set of the pod in bytes",
-      type: "gauge",
-      rows: pods,
-      sample: (p) => p.workingSetBytes,
-      labels: podLabels,
-    }),
+    ...usageFamilies("node", [stats.node], () => ({})),
+    ...usageFamilies("pod", podUsage(containers), podLabels),
     // The kubelet's current name, then the name it had before (older scrapers look for that one).
     "# HELP resource_scrape_error [STABLE] 1 if there was an error while getting container metrics, 0 otherwise",
     "# TYPE resource_scrape_error gauge",
