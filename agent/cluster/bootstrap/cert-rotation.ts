@@ -7,10 +7,10 @@
 // keeps running on the certificate it has meanwhile.
 import { generateKeyPairSync, type KeyObject, type X509Certificate } from "node:crypto";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../log.ts";
 import type { ApiClient } from "../api-client.ts";
 import type { ApiConnection } from "../kubeconfig.ts";
+import { pause } from "../node/pause.ts";
 import { CURRENT_CLIENT_CERT, readCurrentClientCert, storeClientCert } from "./cert-store.ts";
 import { DeadlineError, deadlineAfter } from "./deadline.ts";
 import { awaitingApprovalMessage, nodeClientCsr, obtainCertificate } from "./node-csr.ts";
@@ -18,8 +18,6 @@ import { retryDelayMs, rotationDeadline } from "./rotation-schedule.ts";
 
 /** client-go's wait for a renewal request's certificate; afterwards it is filed (adopted) again. */
 export const DEFAULT_RENEWAL_WAIT_MS = 15 * 60_000;
-/** The longest delay one timer takes (2^31-1 ms, ~24.8 days); certificates live longer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface CertRotationOptions {
   /** The node's API client: files the requests with the current certificate, then uses each new one. */
@@ -126,13 +124,5 @@ async function rotateForever(o: CertRotationOptions, signal: AbortSignal): Promi
       }
       await pause(retryMs, signal);
     }
-  }
-}
-
-/** Sleeps ms by the wall clock (any length), cut short by signal. */
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  const end = Date.now() + ms;
-  for (let left = ms; left > 0 && !signal.aborted; left = end - Date.now()) {
-    await sleep(Math.min(left, MAX_TIMER_MS), undefined, { signal }).catch(() => {});
   }
 }

@@ -1,5 +1,5 @@
 // One deadline and one caller's signal for a long wait, and the retry pause between attempts.
-import { setTimeout as sleep } from "node:timers/promises";
+import { pause } from "../node/pause.ts";
 
 export class DeadlineError extends Error {}
 
@@ -30,9 +30,7 @@ export function deadlineAfter(
     remainingMs: () => Math.max(0, end - Date.now()),
     check,
     async pause(ms) {
-      await sleep(Math.min(ms, Math.max(0, end - Date.now())), undefined, { signal: combined }).catch(
-        () => {},
-      );
+      await pause(Math.min(ms, end - Date.now()), combined);
       check();
     },
   };

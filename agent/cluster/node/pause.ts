@@ -2,13 +2,18 @@
 // wait.JitterUntil does so that many nodes do not beat in step.
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** Resolves after ms, or at once when the signal aborts (never rejects). */
+/** The longest delay one timer takes (2^31-1 ms, ~24.8 days); longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Resolves after ms by the wall clock (any length), or at once when the signal aborts (never rejects). */
 export async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return;
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    // aborted
+  const end = Date.now() + ms;
+  for (let left = ms; left > 0 && !signal.aborted; left = end - Date.now()) {
+    try {
+      await sleep(Math.min(left, MAX_TIMER_MS), undefined, { signal });
+    } catch {
+      // aborted
+    }
   }
 }
 
