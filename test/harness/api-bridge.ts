@@ -59,18 +59,22 @@ export async function bridgeIntoNetns(
   };
 }
 
-/** Pipes a socket to host:port (both directions, half-close respected, errors tear down both). */
-export function pipeTo(socket: Socket, host: string, port: number): void {
-  const upstream = connect({ host, port });
-  socket.pipe(upstream).pipe(socket);
+/** Pipes two streams both ways (half-close respected); either one closing or failing closes the other. */
+export function splice(a: Socket, b: Socket): void {
+  a.pipe(b).pipe(a);
   const destroyBoth = (): void => {
-    socket.destroy();
-    upstream.destroy();
+    a.destroy();
+    b.destroy();
   };
-  socket.once("error", destroyBoth);
-  upstream.once("error", destroyBoth);
-  socket.once("close", () => upstream.destroy());
-  upstream.once("close", () => socket.destroy());
+  a.once("error", destroyBoth);
+  b.once("error", destroyBoth);
+  a.once("close", () => b.destroy());
+  b.once("close", () => a.destroy());
+}
+
+/** Pipes a socket to host:port (see splice). */
+export function pipeTo(socket: Socket, host: string, port: number): void {
+  splice(socket, connect({ host, port }));
 }
 
 /** The API server at cp.apiServerURL, reachable at the returned url from inside `netns`. */

@@ -11,12 +11,14 @@
 // to the target inside the namespace; this process listens on the host address and pipes each
 // connection to that UNIX socket. Bytes are untouched (TLS runs end to end). The helper exits when
 // this process goes away (its IPC channel closes) or at stop().
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { netnsPath } from "./netns.ts";
+import { splice } from "./api-bridge.ts";
+import { spawnInNetns } from "./netns.ts";
+import { listeningPort } from "./netns-listener.ts";
 
 export interface NetnsForwarder {
   host: string;
@@ -57,25 +59,10 @@ server.on("error", (err) => process.send({ error: err.code || err.message }, () 
 server.listen(path, () => process.send({ ready: true }));
 `;
 
-/** Pipes two streams both ways; either one closing or failing closes the other. */
-function splice(a: Socket, b: Socket): void {
-  a.pipe(b).pipe(a);
-  const both = (): void => {
-    a.destroy();
-    b.destroy();
-  };
-  a.once("error", both);
-  b.once("error", both);
-  a.once("close", () => b.destroy());
-  b.once("close", () => a.destroy());
-}
-
 function startHelper(netns: string, socketPath: string, host: string, port: number, timeoutMs: number) {
-  const child = spawn(
-    "nsenter",
-    [`--net=${netnsPath(netns)}`, "--", process.execPath, "-e", HELPER, socketPath, host, String(port)],
-    { stdio: ["ignore", "ignore", "pipe", "ipc"] },
-  );
+  const child = spawnInNetns(netns, [process.execPath, "-e", HELPER, socketPath, host, String(port)], {
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
@@ -124,15 +111,13 @@ export async function forwardIntoNetns(netns: string, o: ForwardOptions): Promis
       listening.listen({ host: o.listenHost, port: o.listenPort ?? 0, exclusive: true }, () => resolve());
     });
     server = listening;
-    const port = (listening.address() as { port: number }).port;
-    const target = o.targetPort ?? port;
+    const target = o.targetPort ?? listeningPort(listening);
     helper = await startHelper(netns, socketPath, o.targetHost ?? "127.0.0.1", target, o.timeoutMs ?? 10_000);
   } catch (err) {
     await cleanup();
     throw err;
   }
-  const addr = server.address();
-  const port = addr && typeof addr === "object" ? addr.port : 0;
+  const port = listeningPort(server);
   let stopped: Promise<void> | undefined;
   return {
     host: o.listenHost,

@@ -7,9 +7,8 @@
 //
 // Connections are served by this process's event loop: while a test blocks it (execFileSync,
 // Atomics.wait), traffic through such a listener stalls.
-import { spawn } from "node:child_process";
 import type { Server } from "node:net";
-import { netnsPath } from "./netns.ts";
+import { spawnInNetns } from "./netns.ts";
 
 export interface ListenInNetnsOptions {
   /** Default 127.0.0.1. */
@@ -49,11 +48,9 @@ interface HelperMessage {
 export function listenInNetns(netns: string, opts: ListenInNetnsOptions = {}): Promise<Server> {
   const host = opts.host ?? "127.0.0.1";
   const port = opts.port ?? 0;
-  const child = spawn(
-    "nsenter",
-    [`--net=${netnsPath(netns)}`, "--", process.execPath, "-e", HELPER, host, String(port)],
-    { stdio: ["ignore", "ignore", "pipe", "ipc"] },
-  );
+  const child = spawnInNetns(netns, [process.execPath, "-e", HELPER, host, String(port)], {
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
