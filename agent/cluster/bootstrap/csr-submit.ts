@@ -2,6 +2,7 @@
 // filed (AlreadyExists under the digested name) when it asks for exactly the same thing.
 import type { Logger } from "../../log.ts";
 import { type ApiClient, isApiError } from "../api-client.ts";
+import { RetryDelay } from "../node/pause.ts";
 import { csrFromPem, requestInfoOf } from "./csr-der.ts";
 import { CSR_PATH, type CertificateSigningRequest } from "./csr-object.ts";
 import type { Deadline } from "./deadline.ts";
@@ -41,7 +42,7 @@ export async function submitCsr(
   log: Logger,
 ): Promise<SubmittedCsr> {
   const name = wanted.metadata.name!;
-  let pauseMs = 1000;
+  const retry = new RetryDelay(1000, 30_000);
   for (;;) {
     deadline.check();
     try {
@@ -75,8 +76,7 @@ export async function submitCsr(
         { csr: name, err: err.message },
         "cannot reach the API server to file the certificate request; retrying",
       );
-      await deadline.pause(pauseMs);
-      pauseMs = Math.min(pauseMs * 2, 30_000);
+      await deadline.pause(retry.next());
     }
   }
 }

@@ -9,6 +9,7 @@ import {
   WATCH_TIMEOUT_SECONDS,
   withQuery,
 } from "../api-client.ts";
+import { RetryDelay } from "../node/pause.ts";
 import { CSR_PATH, type CertificateSigningRequest, type CsrList, csrVerdict } from "./csr-object.ts";
 import type { Deadline } from "./deadline.ts";
 
@@ -62,7 +63,7 @@ export async function waitForCertificate(
     return undefined;
   };
 
-  let pauseMs = 1000;
+  const retry = new RetryDelay(1000, 30_000);
   for (;;) {
     deadline.check();
     try {
@@ -99,7 +100,7 @@ export async function waitForCertificate(
         AbortSignal.any([deadline.signal, stop.signal]),
       );
       if (issued) return issued;
-      pauseMs = 1000;
+      retry.reset();
       // A server that ends watches at once must not turn this into a busy list loop.
       if (Date.now() - watchStart < 1000) await deadline.pause(1000);
     } catch (err) {
@@ -107,8 +108,7 @@ export async function waitForCertificate(
       if (isApiError(err, 410)) continue;
       if (!isApiError(err) || !err.transient) throw err;
       log.warn({ csr: csr.name, err: err.message }, "watching the certificate request failed; listing again");
-      await deadline.pause(pauseMs);
-      pauseMs = Math.min(pauseMs * 2, 30_000);
+      await deadline.pause(retry.next());
     }
   }
 }
