@@ -2,6 +2,7 @@
 //   prober_probe_total{probe_type,result,container,pod,namespace,pod_uid}  counter
 //   prober_probe_duration_seconds{probe_type,container,pod,namespace}     histogram (successful probes)
 // Label values follow upstream: probe_type Liveness/Readiness/Startup, result successful/failed/unknown.
+import { escapeLabelValue, labelPairs } from "../agent/server/prometheus-labels.ts";
 import type { ProbeKind } from "./types.ts";
 
 export type MetricResult = "successful" | "failed" | "unknown";
@@ -21,9 +22,6 @@ const PROBE_TYPE: Record<ProbeKind, string> = {
 };
 /** Prometheus' default buckets, which upstream's histogram uses. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-const labelText = (pairs: [string, string][]) => pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",");
 
 export interface ProbeSeries {
   count(result: MetricResult): void;
@@ -48,7 +46,7 @@ export class ProbeMetrics {
    */
   seriesFor(l: ProbeMetricLabels): ProbeSeries {
     const counterLabels = (result: MetricResult) =>
-      labelText([
+      labelPairs([
         ["probe_type", PROBE_TYPE[l.kind]],
         ["result", result],
         ["container", l.container],
@@ -61,7 +59,7 @@ export class ProbeMetrics {
       failed: counterLabels("failed"),
       unknown: counterLabels("unknown"),
     };
-    const durationLabels = labelText([
+    const durationLabels = labelPairs([
       ["probe_type", PROBE_TYPE[l.kind]],
       ["container", l.container],
       ["pod", l.pod],
@@ -108,7 +106,7 @@ export class ProbeMetrics {
         c.podUid === l.podUid &&
         c.labels.includes(`probe_type="${PROBE_TYPE[l.kind]}"`) &&
         c.labels.includes(`result="${result}"`) &&
-        c.labels.includes(`container="${escapeLabel(l.container)}"`)
+        c.labels.includes(`container="${escapeLabelValue(l.container)}"`)
       ) {
         return c.value;
       }

@@ -1,6 +1,7 @@
 // The kubelet API's /metrics: the node's pod and container gauges and the process metrics, in the
 // Prometheus text format (the probe counters are /metrics/probes, from the prober itself).
 import type { PodView } from "../kubelet.ts";
+import { labelPairs } from "./prometheus-labels.ts";
 
 export interface ProcessSample {
   startTimeSeconds: number;
@@ -29,11 +30,10 @@ export function kubeletMetricsText(nodeName: string, pods: readonly PodView[], p
       else if (c.containerID) containers.created++;
     }
   }
-  const label = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
   return [
     "# HELP kubelet_node_name [ALPHA] The node's name. The count is always 1.",
     "# TYPE kubelet_node_name gauge",
-    `kubelet_node_name{node="${label(nodeName)}"} 1`,
+    `kubelet_node_name{${labelPairs([["node", nodeName]])}} 1`,
     "# HELP kubelet_running_pods [ALPHA] Number of pods that have a running container",
     "# TYPE kubelet_running_pods gauge",
     `kubelet_running_pods ${runningPods}`,

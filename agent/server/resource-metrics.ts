@@ -1,6 +1,7 @@
 // The kubelet API's /metrics/resource (what metrics-server scrapes for `kubectl top`): node, pod and
 // container CPU and working-set memory in the Prometheus text format, each sample with the time it
 // was measured (ms) so rates are computed over the runtime's own sampling instants.
+import { labelPairs } from "./prometheus-labels.ts";
 
 export interface Sample {
   value: number;
@@ -49,11 +50,9 @@ export function podUsage(containers: readonly ContainerUsage[]): (Usage & PodKey
   return [...pods.values()];
 }
 
-const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-
 function labels(l: Record<string, string>): string {
-  const pairs = Object.entries(l).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-  return pairs.length ? `{${pairs.join(",")}}` : "";
+  const pairs = labelPairs(Object.entries(l));
+  return pairs ? `{${pairs}}` : "";
 }
 
 interface Family<T> {
