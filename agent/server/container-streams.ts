@@ -2,7 +2,7 @@
 // pod's sandbox) the request names, and ask CRI for the streaming URL (Exec, Attach, PortForward)
 // or run the command to completion (/run → ExecSync). Errors carry the kubelet's status and text.
 import { type Runtime, RuntimeError, type SandboxSummary } from "../../cri/runtime.ts";
-import { findPod, type PodSource } from "./pod-reader.ts";
+import { allContainerStatuses, findPod, type PodSource, runtimeContainerId } from "./pod-reader.ts";
 import type { ContainerRef, PodRef, StreamingRequest } from "./streaming-request.ts";
 
 export type StreamingRuntime = Pick<
@@ -29,9 +29,8 @@ export function runningContainerId(source: PodSource, ref: ContainerRef): string
   const view = podOf(source, ref);
   const notFound = new StreamTargetError(404, `container not found (${JSON.stringify(ref.container)})`);
   if (ref.uid !== undefined && ref.uid !== view.pod.metadata.uid) throw notFound;
-  const statuses = [...(view.status.initContainerStatuses ?? []), ...(view.status.containerStatuses ?? [])];
-  const status = statuses.find((s) => s.name === ref.container);
-  const id = status?.containerID?.replace(/^[a-z0-9.+-]*:\/\//, "");
+  const status = allContainerStatuses(view.status).find((s) => s.name === ref.container);
+  const id = runtimeContainerId(status);
   if (!status?.state.running || !id) throw notFound;
   return id;
 }

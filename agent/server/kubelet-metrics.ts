@@ -1,6 +1,7 @@
 // The kubelet API's /metrics: the node's pod and container gauges and the process metrics, in the
 // Prometheus text format (the probe counters are /metrics/probes, from the prober itself).
 import type { PodView } from "../kubelet.ts";
+import { allContainerStatuses } from "./pod-reader.ts";
 import { labelPairs } from "./prometheus-labels.ts";
 
 export interface ProcessSample {
@@ -22,7 +23,7 @@ export function kubeletMetricsText(nodeName: string, pods: readonly PodView[], p
   let runningPods = 0;
   const containers = { running: 0, exited: 0, created: 0 };
   for (const { status } of pods) {
-    const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
+    const statuses = allContainerStatuses(status);
     if (statuses.some((c) => c.state.running)) runningPods++;
     for (const c of statuses) {
       if (c.state.running) containers.running++;

@@ -1,12 +1,22 @@
 // Read access to pods and their logs, shared by every server that exposes them (the local control
 // socket and the authenticated kubelet API on :10250).
 import { access } from "node:fs/promises";
-import type { ContainerStatus, Pod } from "../api/pod.ts";
+import type { ContainerStatus, Pod, PodStatus } from "../api/pod.ts";
 import type { PodView } from "../kubelet.ts";
 import { containerLogPath, podLogDir } from "../logs/log-paths.ts";
 
 export interface PodSource {
   pods(): PodView[];
+}
+
+/** The init containers' statuses, then the others'. */
+export function allContainerStatuses(status: PodStatus | undefined): ContainerStatus[] {
+  return [...(status?.initContainerStatuses ?? []), ...(status?.containerStatuses ?? [])];
+}
+
+/** The runtime's own id in a status's containerID ("containerd://<id>" → "<id>"). */
+export function runtimeContainerId(status: ContainerStatus | undefined): string | undefined {
+  return status?.containerID?.replace(/^[a-z0-9.+-]*:\/\//, "") || undefined;
 }
 
 export function podList(source: PodSource): { apiVersion: "v1"; kind: "PodList"; items: Pod[] } {
@@ -25,10 +35,7 @@ export function podList(source: PodSource): { apiVersion: "v1"; kind: "PodList";
 export function runningPodList(source: PodSource): { apiVersion: "v1"; kind: "PodList"; items: Pod[] } {
   const items: Pod[] = [];
   for (const p of podList(source).items) {
-    const running = [
-      ...(p.status?.initContainerStatuses ?? []),
-      ...(p.status?.containerStatuses ?? []),
-    ].filter((c) => c.state.running !== undefined);
+    const running = allContainerStatuses(p.status).filter((c) => c.state.running !== undefined);
     if (running.length === 0) continue;
     const { name, namespace, uid } = p.metadata;
     items.push({
@@ -83,8 +90,7 @@ export async function containerLogTarget(
   if (!all.some((c) => c.name === containerName)) {
     throw new LookupError(400, `container ${containerName} is not valid for pod ${name}`);
   }
-  const statuses = [...(view.status.initContainerStatuses ?? []), ...(view.status.containerStatuses ?? [])];
-  const status = statuses.find((s) => s.name === containerName);
+  const status = allContainerStatuses(view.status).find((s) => s.name === containerName);
   const cid = logContainerId(status, containerName, name, previous);
   // Instances are numbered by restart count; the status names the newest one and the one before.
   const instance =
@@ -103,9 +109,7 @@ export async function containerLogTarget(
   }
   const running = () => {
     const now = source.pods().find((v) => v.pod.metadata.uid === view.pod.metadata.uid);
-    const s = [...(now?.status.initContainerStatuses ?? []), ...(now?.status.containerStatuses ?? [])].find(
-      (x) => x.name === containerName,
-    );
+    const s = allContainerStatuses(now?.status).find((x) => x.name === containerName);
     return s?.containerID === cid && s.state.running !== undefined;
   };
   return { path, running };

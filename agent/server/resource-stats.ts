@@ -4,7 +4,7 @@
 import type { ContainerStats, Runtime } from "../../cri/runtime.ts";
 import type { Logger } from "../log.ts";
 import { type NodeUsage, readNodeUsage } from "./node-usage.ts";
-import type { PodSource } from "./pod-reader.ts";
+import { allContainerStatuses, type PodSource, runtimeContainerId } from "./pod-reader.ts";
 import type { ContainerUsage, ResourceStats, Sample } from "./resource-metrics.ts";
 
 export type StatsRuntime = Pick<Runtime, "listContainerStats">;
@@ -15,8 +15,8 @@ type RunningContainer = Omit<ContainerUsage, "cpuSeconds" | "workingSetBytes">;
 export function runningContainers(source: PodSource): Map<string, RunningContainer> {
   const out = new Map<string, RunningContainer>();
   for (const { pod, status } of source.pods()) {
-    for (const s of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {
-      const id = s.containerID?.replace(/^[a-z0-9.+-]*:\/\//, "");
+    for (const s of allContainerStatuses(status)) {
+      const id = runtimeContainerId(s);
       if (!id || !s.state.running) continue;
       const startedMs = Date.parse(s.state.running.startedAt ?? "");
       out.set(id, {
