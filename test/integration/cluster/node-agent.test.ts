@@ -19,6 +19,7 @@ import { KUBELET_VERSION, NodeAgent, type NodeAgentOptions } from "../../../agen
 import { nodePath } from "../../../agent/cluster/node/registration.ts";
 import { createLogger, silentLogger } from "../../../agent/log.ts";
 import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
+import { until } from "../../harness/until.ts";
 
 let cp: ControlPlaneHandle;
 let admin: ApiClient;
@@ -72,16 +73,6 @@ const getNode = (name: string) => admin.get<Node>(nodePath(name));
 const getLease = (name: string) => admin.get<Lease>(leasePath(name));
 const condition = (n: Node, type: string): NodeCondition | undefined =>
   n.status?.conditions?.find((c) => c.type === type);
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 describe("NodeAgent", () => {
   it("registers the Node, goes Ready, renews its Lease every 10 s and reports health changes", async () => {
@@ -174,7 +165,7 @@ describe("NodeAgent", () => {
     );
 
     // Lease: created with an owner reference, then renewed every 10 s
-    const lease = await waitFor("the Lease", 5_000, () => getLease("n1"));
+    const lease = await until("the Lease", () => getLease("n1"), 5_000);
     assert.equal(lease.spec?.holderIdentity, "n1");
     assert.equal(lease.spec?.leaseDurationSeconds, 40);
     assert.match(lease.spec?.renewTime ?? "", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
@@ -187,11 +178,15 @@ describe("NodeAgent", () => {
     // health goes bad: Ready False within one status period (10 s, plus jitter and write time)
     health = { ok: false, reason: "container runtime is not responding: connection refused" };
     const wentBad = Date.now();
-    const notReady = await waitFor("Ready=False", 13_000, async () => {
-      const n = await getNode("n1");
-      renewTimes.add((await getLease("n1")).spec!.renewTime!);
-      return condition(n, "Ready")?.status === "False" ? n : undefined;
-    });
+    const notReady = await until(
+      "Ready=False",
+      async () => {
+        const n = await getNode("n1");
+        renewTimes.add((await getLease("n1")).spec!.renewTime!);
+        return condition(n, "Ready")?.status === "False" ? n : undefined;
+      },
+      13_000,
+    );
     assert.ok(Date.now() - wentBad < 12_000, `Ready False after ${Date.now() - wentBad} ms`);
     assert.deepEqual(
       [condition(notReady, "Ready")?.reason, condition(notReady, "Ready")?.message],
@@ -214,10 +209,14 @@ describe("NodeAgent", () => {
     for (const g of gaps) assert.ok(g >= 9_000 && g <= 11_000, `renew gap ${g} ms (${times.join(", ")})`);
 
     health = { ok: true };
-    const readyAgain = await waitFor("Ready=True again", 13_000, async () => {
-      const n = await getNode("n1");
-      return condition(n, "Ready")?.status === "True" ? n : undefined;
-    });
+    const readyAgain = await until(
+      "Ready=True again",
+      async () => {
+        const n = await getNode("n1");
+        return condition(n, "Ready")?.status === "True" ? n : undefined;
+      },
+      13_000,
+    );
     assert.ok(condition(readyAgain, "Ready")!.lastTransitionTime! > readySince!);
   });
 
@@ -235,8 +234,10 @@ describe("NodeAgent", () => {
     assert.equal(before?.message, "waiting for the first relist");
     health = { ok: true };
     const t0 = Date.now();
-    await waitFor("Ready=True", 5_000, async () =>
-      condition(await getNode("fast"), "Ready")?.status === "True" ? true : undefined,
+    await until(
+      "Ready=True",
+      async () => (condition(await getNode("fast"), "Ready")?.status === "True" ? true : undefined),
+      5_000,
     );
     assert.ok(Date.now() - t0 < 2_000, `Ready after ${Date.now() - t0} ms (status period 10 s)`);
     assert.deepEqual(reasons, [
@@ -269,26 +270,40 @@ describe("NodeAgent", () => {
     assert.equal(node.status?.nodeInfo?.kubeletVersion, KUBELET_VERSION);
 
     // someone else writes the Lease: the next renewal meets a conflict, re-reads and takes it back
-    const lease = await waitFor("the Lease", 5_000, () => getLease("n2"));
+    const lease = await until("the Lease", () => getLease("n2"), 5_000);
     const taken = await admin.update<Lease>(leasePath("n2"), {
       ...lease,
       spec: { ...lease.spec, holderIdentity: "intruder" },
     });
-    await waitFor("the Lease renewed by n2 again", 5_000, async () => {
-      const l = await getLease("n2");
-      return l.spec?.holderIdentity === "n2" && l.spec.renewTime! > taken.spec!.renewTime! ? l : undefined;
-    });
+    await until(
+      "the Lease renewed by n2 again",
+      async () => {
+        const l = await getLease("n2");
+        return l.spec?.holderIdentity === "n2" && l.spec.renewTime! > taken.spec!.renewTime! ? l : undefined;
+      },
+      5_000,
+    );
 
     // deleted behind its back: registered again, and the Lease follows the new uid
     await admin.delete(nodePath("n2"));
-    const again = await waitFor("n2 registered again", 10_000, async () => {
-      const n = await getNode("n2");
-      return n.metadata.uid !== pre.metadata.uid && condition(n, "Ready")?.status === "True" ? n : undefined;
-    });
-    await waitFor("the Lease owned by the new Node", 15_000, async () => {
-      const l = await getLease("n2");
-      return l.metadata.ownerReferences?.[0]?.uid === again.metadata.uid ? l : undefined;
-    });
+    const again = await until(
+      "n2 registered again",
+      async () => {
+        const n = await getNode("n2");
+        return n.metadata.uid !== pre.metadata.uid && condition(n, "Ready")?.status === "True"
+          ? n
+          : undefined;
+      },
+      10_000,
+    );
+    await until(
+      "the Lease owned by the new Node",
+      async () => {
+        const l = await getLease("n2");
+        return l.metadata.ownerReferences?.[0]?.uid === again.metadata.uid ? l : undefined;
+      },
+      15_000,
+    );
   });
 
   it("with registration off, waits for the Node to exist and then keeps its status", async () => {
