@@ -1,6 +1,7 @@
 // Builds the kubelet API (:10250) from the configuration: serving certificate, authenticators and
-// authorizer wired to the node's API client, and a CRI connection of its own for the streaming
-// calls (exec, attach, port-forward, run). Runs in cluster mode only, and not when the port is 0.
+// authorizer wired to the node's API client, and the daemon's CRI connection for the streaming calls
+// (exec, attach, port-forward, run) and container stats. Runs in cluster mode only, and not when the
+// port is 0.
 import type { Server } from "node:https";
 import { hostname } from "node:os";
 import { readFile } from "node:fs/promises";
