@@ -5,8 +5,13 @@
 // to the CSR's status subresource.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ApiClient } from "../../agent/cluster/api-client.ts";
-import { CSR_PATH, type CertificateSigningRequest } from "../../agent/cluster/bootstrap/csr-object.ts";
+import {
+  CSR_PATH,
+  type CertificateSigningRequest,
+  type CsrList,
+} from "../../agent/cluster/bootstrap/csr-object.ts";
 import type { ControlPlaneHandle } from "./control-plane.ts";
 import { signWithCaForDates } from "./dated-cert.ts";
 
@@ -83,4 +88,28 @@ export async function approveAndSign(
   });
   csr.status = { ...csr.status, certificate: Buffer.from(certPem).toString("base64") };
   await admin.update(`${CSR_PATH}/${name}/status`, csr);
+}
+
+/**
+ * Polls (every 100 ms, for timing assertions) until one CSR not in `known` (by `username`, when
+ * given) exists; throws when more than one appeared or none in time. seenAt: when it was seen.
+ */
+export async function nextCsr(
+  admin: ApiClient,
+  known: Set<string>,
+  o: { username?: string; timeoutMs?: number } = {},
+): Promise<{ csr: CertificateSigningRequest; seenAt: number }> {
+  const by = o.username ? ` by ${o.username}` : "";
+  const deadline = Date.now() + (o.timeoutMs ?? 10_000);
+  for (;;) {
+    const list = await admin.get<CsrList>(CSR_PATH);
+    const fresh = list.items.filter(
+      (c) => !known.has(c.metadata.name!) && (o.username === undefined || c.spec.username === o.username),
+    );
+    if (fresh.length > 1)
+      throw new Error(`more than one new CSR${by}: ${fresh.map((c) => c.metadata.name).join(", ")}`);
+    if (fresh[0]) return { csr: fresh[0], seenAt: Date.now() };
+    if (Date.now() > deadline) throw new Error(`no CertificateSigningRequest${by} appeared`);
+    await sleep(100);
+  }
 }

@@ -22,7 +22,6 @@ import { csrFromPem, requestInfoOf } from "../../../agent/cluster/bootstrap/csr-
 import {
   CSR_PATH,
   type CertificateSigningRequest,
-  type CsrList,
   KUBELET_CLIENT_SIGNER,
 } from "../../../agent/cluster/bootstrap/csr-object.ts";
 import { children, readElement } from "../../../agent/cluster/bootstrap/der.ts";
@@ -31,7 +30,7 @@ import { ensureClientKubeconfig } from "../../../agent/cluster/bootstrap/tls-boo
 import { loadKubeconfig } from "../../../agent/cluster/kubeconfig.ts";
 import { createLogger, silentLogger } from "../../../agent/log.ts";
 import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
-import { approveAndSign, writeBootstrapKubeconfig } from "../../harness/csr-signer.ts";
+import { approveAndSign, nextCsr, writeBootstrapKubeconfig } from "../../harness/csr-signer.ts";
 
 const log = process.env.NODELET_TEST_LOG ? createLogger("debug") : silentLogger();
 const NODE = "rotating-node";
@@ -60,23 +59,6 @@ after(async () => {
   await cp?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function csrsOf(username: string): Promise<CertificateSigningRequest[]> {
-  const list = await admin.get<CsrList>(CSR_PATH);
-  return list.items.filter((c) => c.spec.username === username);
-}
-
-/** Polls until a request by username other than the known ones appears. */
-async function nextCsrOf(username: string, known: Set<string>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const fresh = (await csrsOf(username)).filter((c) => !known.has(c.metadata.name!));
-    if (fresh.length > 1) throw new Error(`more than one new CSR by ${username}`);
-    if (fresh[0]) return { csr: fresh[0], seenAt: Date.now() };
-    if (Date.now() > deadline) throw new Error(`no CertificateSigningRequest by ${username} appeared`);
-    await sleep(100);
-  }
-}
 
 async function whoAmI(client: ApiClient): Promise<string> {
   const review = await client.create<{ status: { userInfo: { username: string } } }>(
@@ -112,7 +94,7 @@ it("renews the client certificate at its deadline with the node's own identity, 
     timeoutMs: 20_000,
     signal: leftovers.signal,
   });
-  const { csr: bootCsr } = await nextCsrOf(bootstrapUser, new Set(), 10_000);
+  const { csr: bootCsr } = await nextCsr(admin, new Set(), { username: bootstrapUser, timeoutMs: 10_000 });
   const t0 = Date.now();
   await approveAndSign(cp, admin, bootCsr.metadata.name!, {
     from: new Date(t0 - 20_000),
@@ -152,7 +134,7 @@ it("renews the client certificate at its deadline with the node's own identity, 
   });
 
   // The renewal request: filed by the node itself at the deadline, for a new key.
-  const first = await nextCsrOf(NODE_USER, new Set(), 15_000);
+  const first = await nextCsr(admin, new Set(), { username: NODE_USER, timeoutMs: 15_000 });
   assert.ok(
     first.seenAt >= renewAt.getTime() - 200 && first.seenAt <= renewAt.getTime() + 2000,
     `filed ${first.seenAt - renewAt.getTime()} ms after the deadline ${renewAt.toISOString()}`,
@@ -166,7 +148,10 @@ it("renews the client certificate at its deadline with the node's own identity, 
   // Denied: the node files again after its first back-off (2 s), with another key.
   await cp.kubectl(["certificate", "deny", first.csr.metadata.name!]);
   const deniedAt = Date.now();
-  const second = await nextCsrOf(NODE_USER, new Set([first.csr.metadata.name!]), 8000);
+  const second = await nextCsr(admin, new Set([first.csr.metadata.name!]), {
+    username: NODE_USER,
+    timeoutMs: 8000,
+  });
   const retryMs = second.seenAt - deniedAt;
   assert.ok(retryMs >= 1800 && retryMs <= 5000, `refiled ${retryMs} ms after the denial`);
   assert.equal(requestedKey(second.csr).equals(requestedKey(first.csr)), false, "another new key");

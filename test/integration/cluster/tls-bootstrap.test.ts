@@ -36,7 +36,7 @@ import {
 import { loadKubeconfig } from "../../../agent/cluster/kubeconfig.ts";
 import { createLogger, silentLogger } from "../../../agent/log.ts";
 import { type ControlPlaneHandle, startControlPlane } from "../../harness/control-plane.ts";
-import { approveAndSign as signCsr, writeBootstrapKubeconfig } from "../../harness/csr-signer.ts";
+import { nextCsr, approveAndSign as signCsr, writeBootstrapKubeconfig } from "../../harness/csr-signer.ts";
 import { datedSelfSignedCert } from "../../harness/dated-cert.ts";
 
 const run = promisify(execFile);
@@ -86,14 +86,7 @@ async function csrNames(): Promise<Set<string>> {
 }
 
 async function waitForNewCsr(known: Set<string>): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const fresh = [...(await csrNames())].filter((n) => !known.has(n));
-    if (fresh.length > 1) throw new Error(`more than one new CSR: ${fresh.join(", ")}`);
-    if (fresh[0]) return fresh[0];
-    if (Date.now() > deadline) throw new Error("no CertificateSigningRequest appeared");
-    await sleep(100);
-  }
+  return (await nextCsr(admin, known)).csr.metadata.name!;
 }
 
 function getCsr(name: string): Promise<CertificateSigningRequest> {
