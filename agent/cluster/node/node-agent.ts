@@ -253,15 +253,20 @@ export class NodeAgent {
     const retry = new RetryDelay(STATUS_RETRY_INITIAL_MS, period);
     // start() has just synced once
     let delay = jittered(period);
+    let failed = false;
     for (;;) {
-      await this.#untilStatusDue(delay, signal);
+      // After a failed write the back-off holds, even before the first Ready.
+      if (failed) await pause(delay, signal);
+      else await this.#untilStatusDue(delay, signal);
       if (signal.aborted) return;
       try {
         await this.syncStatus();
         retry.reset();
+        failed = false;
         delay = jittered(period);
       } catch (err) {
         if (signal.aborted) return;
+        failed = true;
         delay = retry.next();
         this.#o.log.warn(
           { err: (err as Error).message, retryInMs: delay },
