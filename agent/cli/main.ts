@@ -21,8 +21,20 @@ const program = new Command("nodelet").description(
 const rootDirOption = () =>
   new Option("--root-dir <dir>", "nodelet's state directory").default(defaultConfig().rootDir);
 
+type Options = Record<string, string | boolean | undefined>;
+
+const optionString = (opts: Options, k: string): string | undefined =>
+  typeof opts[k] === "string" ? opts[k] : undefined;
+
+/** Sets a config field to a flag's value, when the flag was given. */
+const setter =
+  (config: NodeletConfig) =>
+  <K extends keyof NodeletConfig>(key: K, value: NodeletConfig[K] | undefined): void => {
+    if (value !== undefined) config[key] = value;
+  };
+
 /** defaults ← --config file ← flags. */
-function resolveConfig(opts: Record<string, string | boolean | undefined>): NodeletConfig {
+function resolveConfig(opts: Options): NodeletConfig {
   const config = defaultConfig();
   if (typeof opts.config === "string") {
     const parsed = parseKubeletConfiguration(readFileSync(opts.config, "utf8"));
@@ -34,11 +46,9 @@ function resolveConfig(opts: Record<string, string | boolean | undefined>): Node
     if (parsed.ignored.length > 0)
       process.stderr.write(`nodelet: ignoring KubeletConfiguration fields: ${parsed.ignored.join(", ")}\n`);
   }
-  const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
+  const str = (k: string) => optionString(opts, k);
   const num = (k: string) => (str(k) !== undefined ? Number(str(k)) : undefined);
-  const set = <K extends keyof NodeletConfig>(key: K, value: NodeletConfig[K] | undefined) => {
-    if (value !== undefined) config[key] = value;
-  };
+  const set = setter(config);
   set("manifestsDir", str("manifests"));
   set("runtimeEndpoint", str("runtimeEndpoint"));
   set("rootDir", str("rootDir"));
@@ -83,11 +93,7 @@ function resolveConfig(opts: Record<string, string | boolean | undefined>): Node
 }
 
 /** A `--flag [bool]` option: absent, bare (true), or "true"/"false". */
-function boolOption(
-  opts: Record<string, string | boolean | undefined>,
-  k: string,
-  flag: string,
-): boolean | undefined {
+function boolOption(opts: Options, k: string, flag: string): boolean | undefined {
   const v = opts[k];
   if (v === undefined) return undefined;
   if (v === true || v === "true") return true;
@@ -96,26 +102,24 @@ function boolOption(
 }
 
 /** The kubelet API (:10250) flags, named as the kubelet's. */
-function applyKubeletApiOptions(
-  config: NodeletConfig,
-  opts: Record<string, string | boolean | undefined>,
-): void {
-  const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
-  const boolFlag = (k: string, flag: string) => boolOption(opts, k, flag);
+function applyKubeletApiOptions(config: NodeletConfig, opts: Options): void {
+  const str = (k: string) => optionString(opts, k);
+  const set = setter(config);
   if (str("port") !== undefined) {
     const port = Number(str("port"));
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new ControlError(`--port: "${str("port")}" is not a port (0 turns the kubelet API off)`);
     config.kubeletPort = port;
   }
-  if (str("address") !== undefined) config.address = str("address")!;
-  if (str("tlsCertFile") !== undefined) config.tlsCertFile = str("tlsCertFile")!;
-  if (str("tlsPrivateKeyFile") !== undefined) config.tlsPrivateKeyFile = str("tlsPrivateKeyFile")!;
-  if (str("clientCaFile") !== undefined) config.clientCAFile = str("clientCaFile")!;
-  const anonymous = boolFlag("anonymousAuth", "--anonymous-auth");
-  if (anonymous !== undefined) config.anonymousAuth = anonymous;
-  const webhook = boolFlag("authenticationTokenWebhook", "--authentication-token-webhook");
-  if (webhook !== undefined) config.authenticationTokenWebhook = webhook;
+  set("address", str("address"));
+  set("tlsCertFile", str("tlsCertFile"));
+  set("tlsPrivateKeyFile", str("tlsPrivateKeyFile"));
+  set("clientCAFile", str("clientCaFile"));
+  set("anonymousAuth", boolOption(opts, "anonymousAuth", "--anonymous-auth"));
+  set(
+    "authenticationTokenWebhook",
+    boolOption(opts, "authenticationTokenWebhook", "--authentication-token-webhook"),
+  );
   const mode = str("authorizationMode");
   if (mode !== undefined) {
     if (mode !== "Webhook" && mode !== "AlwaysAllow")
@@ -136,7 +140,7 @@ function parseKeyValues(text: string, flag: string): Record<string, string> {
 }
 
 /** defaults ← --proxy-config (KubeProxyConfiguration) ← flags, for the Service proxy half. */
-function applyProxyOptions(config: NodeletConfig, opts: Record<string, string | boolean | undefined>): void {
+function applyProxyOptions(config: NodeletConfig, opts: Options): void {
   if (typeof opts.proxyConfig === "string") {
     let kp: ReturnType<typeof parseKubeProxyConfiguration>;
     try {
@@ -242,7 +246,7 @@ proxyOptions(program.command("run"))
   )
   .option("--authentication-token-webhook [bool]", "check bearer tokens with TokenReview (default true)")
   .option("--authorization-mode <mode>", "kubelet API authorization: Webhook (default) or AlwaysAllow")
-  .action(async (opts: Record<string, string | boolean | undefined>) => {
+  .action(async (opts: Options) => {
     opts.manifests ??= opts.podManifestPath;
     opts.runtimeEndpoint ??= opts.containerRuntimeEndpoint;
     opts.nodeName ??= opts.hostnameOverride;
@@ -271,7 +275,7 @@ proxyOptions(program.command("proxy"))
   .option("--node-name <name>", "node name (default: hostname)")
   .option("--node-ip <ip>", "the node's IP address")
   .option("--cleanup", "remove every rule nodelet ever created, in every mode, and exit")
-  .action(async (opts: Record<string, string | boolean | undefined>) => {
+  .action(async (opts: Options) => {
     const log = createLogger();
     if (opts.cleanup) {
       await cleanupProxy(log);
@@ -327,7 +331,7 @@ program
   .option("--since <duration>", "only lines newer than this (e.g. 5m)")
   .option("--timestamps", "prefix each line with its time")
   .addOption(rootDirOption())
-  .action(async (pod: string, opts: Record<string, string | boolean | undefined>) => {
+  .action(async (pod: string, opts: Options) => {
     const q = new URLSearchParams();
     if (opts.follow) q.set("follow", "true");
     if (opts.previous) q.set("previous", "true");
