@@ -145,12 +145,12 @@ export function defaultConfig(): NodeletConfig {
   };
 }
 
-/** The unix socket `nodelet get` and `nodelet logs` use to reach a running daemon. */
 /** kubelet --cert-dir, defaulted. */
 export function certDir(config: Pick<NodeletConfig, "certDir" | "rootDir">): string {
   return config.certDir || join(config.rootDir, "pki");
 }
 
+/** The unix socket `nodelet get` and `nodelet logs` use to reach a running daemon. */
 export function controlSocketPath(rootDir: string): string {
   return `${rootDir}/nodelet.sock`;
 }
