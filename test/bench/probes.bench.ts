@@ -20,6 +20,7 @@ import { startContainerd } from "../harness/containerd.ts";
 import { BUSYBOX_IMAGE } from "../harness/images.ts";
 import { spawnInNetns } from "../harness/netns.ts";
 import { controlGet, type NodeletHandle, startNodelet } from "../harness/nodelet.ts";
+import { percentile } from "./cri-floor.ts";
 
 const PODS = Number(process.env.PODS ?? 100);
 const DURATION_S = Number(process.env.DURATION ?? 60);
@@ -212,11 +213,6 @@ function stopLoad(child: ChildProcess): Promise<number> {
     child.once("exit", () => resolve(Number(out.trim()) || 0));
     child.kill("SIGTERM");
   });
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
 function report(f: Figures): void {
