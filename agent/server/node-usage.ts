@@ -2,6 +2,7 @@
 // the root cgroup): CPU = all non-idle time, working set = memory in use less the inactive file cache
 // (pages the kernel can drop without writing anything back).
 import { readFile } from "node:fs/promises";
+import { meminfoBytes } from "../cluster/node/host-facts.ts";
 
 /** Clock ticks per second of /proc/stat (USER_HZ): 100 on every Linux architecture nodes run. */
 const USER_HZ = 100;
@@ -23,13 +24,9 @@ export function cpuSecondsFromProcStat(text: string): number | undefined {
 
 /** Pure: the node's working set from /proc/meminfo (usage = MemTotal − MemFree). */
 export function workingSetFromMeminfo(text: string): number | undefined {
-  const kb = (key: string): number | undefined => {
-    const m = new RegExp(`^${key.replace(/[()]/g, "\\$&")}:\\s+(\\d+) kB$`, "m").exec(text);
-    return m ? Number(m[1]) * 1024 : undefined;
-  };
-  const total = kb("MemTotal");
-  const free = kb("MemFree");
-  const inactiveFile = kb("Inactive(file)");
+  const total = meminfoBytes(text, "MemTotal");
+  const free = meminfoBytes(text, "MemFree");
+  const inactiveFile = meminfoBytes(text, "Inactive(file)");
   if (total === undefined || free === undefined || inactiveFile === undefined) return undefined;
   return workingSetBytes(total - free, inactiveFile);
 }

@@ -45,7 +45,8 @@ export async function readHostInfo(): Promise<HostInfo> {
 
 /** Value of a /proc/meminfo line in bytes ("MemAvailable:  123456 kB"). */
 export function meminfoBytes(text: string, field: string): number | undefined {
-  const m = new RegExp(`^${field}:\\s+(\\d+)(?:\\s+kB)?$`, "m").exec(text);
+  const name = field.replace(/[()]/g, "\\$&"); // Inactive(file) and the like
+  const m = new RegExp(`^${name}:\\s+(\\d+)(?:\\s+kB)?$`, "m").exec(text);
   return m ? Number(m[1]) * 1024 : undefined;
 }
 
