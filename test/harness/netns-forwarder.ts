@@ -91,8 +91,10 @@ export async function forwardIntoNetns(netns: string, o: ForwardOptions): Promis
   let server: Server | undefined;
   const sockets = new Set<Socket>();
   const cleanup = async (): Promise<void> => {
-    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    // close() waits for open connections to end: they are destroyed first.
+    const closed = server && new Promise<void>((resolve) => server!.close(() => resolve()));
     for (const s of sockets) s.destroy();
+    await closed;
     if (helper && helper.exitCode === null && helper.signalCode === null) {
       const exited = new Promise((resolve) => helper!.once("exit", resolve));
       helper.kill("SIGTERM");
